@@ -1,0 +1,2 @@
+//! Placeholder; the benchmark suite is written in a later step.
+fn main() {}

@@ -1,0 +1,258 @@
+//! The compiled form of an expression and its evaluation.
+//!
+//! Function names are resolved once, at compile time. An unknown name compiles to a node
+//! that fails only if it is evaluated, as the service's lazy functions require
+//! (`and(false, nope())` is `false`).
+
+use smallvec::SmallVec;
+
+use super::{Engine, State};
+use crate::error::{Error, ErrorKind, Result};
+use crate::functions::{self, Args, Call, Function, Imp, LazyCall};
+use crate::syntax::{Expr, ExprKind, MemberKey, Span};
+use crate::value::{Str, Value};
+
+/// A compiled expression node.
+pub(crate) enum Node {
+    Const(Value, Span),
+    Call(Box<CallNode>),
+    Member(Box<MemberNode>),
+}
+
+pub(crate) struct CallNode {
+    callee: Callee,
+    args: Box<[Node]>,
+    arg_spans: Box<[Span]>,
+    span: Span,
+}
+
+enum Callee {
+    Known(&'static Function),
+    Unknown(Box<str>),
+}
+
+pub(crate) struct MemberNode {
+    target: Node,
+    key: Key,
+    null_safe: bool,
+    span: Span,
+}
+
+enum Key {
+    Name(Str),
+    Index(i64),
+    Dynamic(Node),
+}
+
+impl Node {
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Node::Const(_, span) => *span,
+            Node::Call(c) => c.span,
+            Node::Member(m) => m.span,
+        }
+    }
+}
+
+pub(super) fn compile(engine: &Engine, expr: &Expr) -> Node {
+    match &expr.kind {
+        ExprKind::Null => Node::Const(Value::Null, expr.span),
+        ExprKind::Bool(b) => Node::Const(Value::Bool(*b), expr.span),
+        ExprKind::Int(i) => Node::Const(Value::Int(*i), expr.span),
+        ExprKind::Float(f) => Node::Const(Value::Float(*f), expr.span),
+        ExprKind::String(s) => Node::Const(Value::from(s.as_str()), expr.span),
+        ExprKind::Call(call) => {
+            let callee = match engine.lookup(&call.name) {
+                Some(f) => Callee::Known(f),
+                None => Callee::Unknown(call.name.clone().into_boxed_str()),
+            };
+            Node::Call(Box::new(CallNode {
+                callee,
+                args: call.args.iter().map(|a| compile(engine, a)).collect(),
+                arg_spans: call.args.iter().map(|a| a.span).collect(),
+                span: expr.span,
+            }))
+        }
+        ExprKind::Member(m) => {
+            let key = match &m.key {
+                MemberKey::Dot(name) => Key::Name(Str::from(name.as_str())),
+                MemberKey::Index(e) => match &e.kind {
+                    ExprKind::String(s) => Key::Name(Str::from(s.as_str())),
+                    ExprKind::Int(i) => Key::Index(*i),
+                    _ => Key::Dynamic(compile(engine, e)),
+                },
+            };
+            Node::Member(Box::new(MemberNode {
+                target: compile(engine, &m.target),
+                key,
+                null_safe: m.null_safe,
+                span: expr.span,
+            }))
+        }
+    }
+}
+
+pub(super) fn eval(state: &mut State<'_>, node: &Node) -> Result<Value> {
+    state.charge(1)?;
+    match node {
+        Node::Const(v, _) => Ok(v.clone()),
+        Node::Call(call) => eval_call(state, call),
+        Node::Member(m) => eval_member(state, m),
+    }
+}
+
+fn eval_call(state: &mut State<'_>, node: &CallNode) -> Result<Value> {
+    let function = match &node.callee {
+        Callee::Known(f) => *f,
+        Callee::Unknown(name) => {
+            let mut message = format!("The template function '{name}' is not defined or not valid.");
+            if let Some(s) = functions::suggest(name) {
+                message.push_str(&format!(" Did you mean '{s}'?"));
+            }
+            let span = Span::new(node.span.start, node.span.start + name.len());
+            return Err(Error::new(ErrorKind::UnknownFunction, message).with_span(span));
+        }
+    };
+    let arity = |function: &Function| match function.check_arity(node.args.len()) {
+        Some(message) => Err(Error::new(ErrorKind::ArgumentCount, message).with_span(node.span)),
+        None => Ok(()),
+    };
+    let result = match function.imp {
+        Imp::Missing(why) => {
+            return Err(Error::new(
+                ErrorKind::NotImplemented,
+                format!("The function '{}' is not implemented by flowexpr yet: {why}", function.name),
+            )
+            .with_span(node.span))
+        }
+        Imp::Eager(f) => {
+            arity(function)?;
+            let mut values: SmallVec<[Value; 4]> = SmallVec::with_capacity(node.args.len());
+            for arg in node.args.iter() {
+                values.push(eval(state, arg)?);
+            }
+            let args = Args { function: function.name, values: &values, spans: &node.arg_spans };
+            f(&mut Call { function, span: node.span, state }, args)
+        }
+        Imp::Lazy(f) => {
+            arity(function)?;
+            let call = Call { function, span: node.span, state };
+            f(&mut LazyCall { call, args: &node.args })
+        }
+    };
+    result.map_err(|e| e.with_span(node.span))
+}
+
+fn eval_member(state: &mut State<'_>, node: &MemberNode) -> Result<Value> {
+    let target = eval(state, &node.target)?;
+    let key = match &node.key {
+        Key::Name(name) => KeyRef::Name(name),
+        Key::Index(i) => KeyRef::Index(*i),
+        Key::Dynamic(expr) => match eval(state, expr)? {
+            Value::String(s) => KeyRef::Owned(s),
+            Value::Int(i) => KeyRef::Index(i),
+            other => {
+                return Err(member_error(
+                    state,
+                    node,
+                    format!(
+                        "the index is of type '{}'; only strings and integers can select members",
+                        other.value_type()
+                    ),
+                ))
+            }
+        },
+    };
+    select(state, node, &target, &key)
+}
+
+enum KeyRef<'k> {
+    Name(&'k str),
+    Owned(Str),
+    Index(i64),
+}
+
+fn select(state: &State<'_>, node: &MemberNode, target: &Value, key: &KeyRef<'_>) -> Result<Value> {
+    let name: &str = match key {
+        KeyRef::Name(n) => n,
+        KeyRef::Owned(n) => n,
+        KeyRef::Index(_) => "",
+    };
+    match (target, key) {
+        (Value::Null, _) if node.null_safe => Ok(Value::Null),
+        (Value::Object(_) | Value::Binary(_), KeyRef::Name(_) | KeyRef::Owned(_)) => {
+            match target.member(name) {
+                Some(v) => Ok(v),
+                None if node.null_safe => Ok(Value::Null),
+                None => Err(missing_property(state, node, target, name)),
+            }
+        }
+        (Value::Object(o), KeyRef::Index(i)) => {
+            let name = i.to_string();
+            match o.get_ci(&name) {
+                Some(v) => Ok(v.clone()),
+                None if node.null_safe => Ok(Value::Null),
+                None => Err(missing_property(state, node, target, &name)),
+            }
+        }
+        (Value::Array(items), KeyRef::Index(i)) => match target.index(*i) {
+            Some(v) => Ok(v),
+            None if node.null_safe => Ok(Value::Null),
+            None => Err(member_error(
+                state,
+                node,
+                format!(
+                    "array index '{i}' is outside bounds (0, {}) of array",
+                    items.len() as i64 - 1
+                ),
+            )),
+        },
+        (Value::Array(_), _) => Err(member_error(
+            state,
+            node,
+            format!(
+                "property '{name}' cannot be selected. Array elements can only be selected using an integer index"
+            ),
+        )),
+        (other, _) => {
+            let shown = match key {
+                KeyRef::Index(i) => i.to_string(),
+                _ => name.to_string(),
+            };
+            Err(member_error(
+                state,
+                node,
+                format!(
+                    "property '{shown}' cannot be selected. Property selection is not supported on values of type '{}'",
+                    other.value_type()
+                ),
+            ))
+        }
+    }
+}
+
+fn missing_property(state: &State<'_>, node: &MemberNode, target: &Value, name: &str) -> Error {
+    let available: Vec<String> = match target {
+        Value::Object(o) => o.keys().take(20).map(|k| k.to_string()).collect(),
+        Value::Binary(_) => vec!["$content-type".into(), "$content".into()],
+        _ => Vec::new(),
+    };
+    let mut detail =
+        format!("property '{name}' doesn't exist, available properties are '{}'", available.join(", "));
+    if let Value::Object(o) = target {
+        if o.len() > 20 {
+            detail.push_str(&format!(" (and {} more)", o.len() - 20));
+        }
+    }
+    detail.push_str(". Use '?' to read a missing property as null");
+    member_error(state, node, detail)
+}
+
+fn member_error(state: &State<'_>, node: &MemberNode, detail: String) -> Error {
+    let text = state.source.get(node.span.start..node.span.end).unwrap_or("");
+    Error::new(
+        ErrorKind::InvalidMember,
+        format!("The template language expression '{text}' cannot be evaluated because {detail}."),
+    )
+    .with_span(node.span)
+}

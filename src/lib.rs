@@ -1,0 +1,40 @@
+//! # flowexpr
+//!
+//! The expression language of Power Automate and Azure Logic Apps (the Workflow Definition
+//! Language), and the machinery that uses it.
+//!
+//! Data flows one way: text → [`syntax`] (a tree with spans) → [`eval`] (compiled once,
+//! evaluated against a [`Context`] with the [`functions`] library) → [`Value`]s →
+//! [`template`] (whole JSON documents) → the runtime (HTTP actions and workflows, with the
+//! `http` feature).
+//!
+//! ```
+//! use flowexpr::{Engine, RunContext, Value};
+//!
+//! let engine = Engine::new();
+//! let ctx = RunContext::from_json_str(r#"{
+//!     "actions": {"HTTP": {"outputs": {"body": {"data": [{"id": 42}]}}}}
+//! }"#).unwrap();
+//! let id = engine.eval("body('HTTP')?['data'][0]['id']", &ctx).unwrap();
+//! assert_eq!(id, Value::Int(42));
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod error;
+pub mod eval;
+pub mod functions;
+pub mod limits;
+pub mod syntax;
+pub mod template;
+pub mod value;
+pub mod xml;
+
+pub use error::{Error, ErrorKind, Result};
+pub use eval::{Context, Engine, Expression, RunContext};
+pub use limits::Limits;
+pub use template::{Document, Template};
+pub use value::Value;

@@ -28,6 +28,8 @@ pub mod error;
 pub mod eval;
 pub mod functions;
 pub mod limits;
+#[cfg(feature = "http")]
+pub mod runtime;
 pub mod syntax;
 pub mod template;
 pub mod value;

@@ -26,9 +26,11 @@ pub(crate) mod datetime;
 pub(crate) mod logical;
 pub(crate) mod manipulation;
 pub(crate) mod math;
+pub(crate) mod numbers;
 pub(crate) mod string;
 pub(crate) mod uri;
 pub(crate) mod workflow;
+pub(crate) mod xml;
 
 /// The categories of the function reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -392,6 +394,8 @@ pub fn all() -> impl Iterator<Item = &'static Function> {
         workflow::FUNCTIONS,
         uri::FUNCTIONS,
         manipulation::FUNCTIONS,
+        numbers::FUNCTIONS,
+        xml::FUNCTIONS,
     ]
     .into_iter()
     .flatten()

@@ -32,8 +32,6 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         guid,
     ),
     Function::missing("indexOf", Category::String, "The start index of a text (ignores case), or -1.", LATER),
-    Function::missing("isFloat", Category::String, "Is the string a floating-point number?", LATER),
-    Function::missing("isInt", Category::String, "Is the string an integer?", LATER),
     Function::missing(
         "lastIndexOf",
         Category::String,

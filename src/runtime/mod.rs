@@ -1,0 +1,2 @@
+//! The runtime: the HTTP action (requests, authentication, retry policies, asynchronous
+//! polling, pagination) and, later, the workflow runner.

@@ -19,12 +19,6 @@ pub(crate) const FUNCTIONS: &[Function] = &[
     ),
     Function::missing("removeProperty", Category::Manipulation, "Removes a property from an object.", LATER),
     Function::missing("setProperty", Category::Manipulation, "Sets a property of an object.", LATER),
-    Function::missing(
-        "xpath",
-        Category::Manipulation,
-        "Evaluates an XPath expression on XML.",
-        "planned in the function-library issue (XML)",
-    ),
 ];
 
 fn coalesce(lazy: &mut LazyCall<'_, '_, '_>) -> Result<Value> {

@@ -35,7 +35,10 @@ pub(crate) struct MemberNode {
     target: Node,
     key: Key,
     null_safe: bool,
+    /// The whole access, target included.
     span: Span,
+    /// The accessor alone (`?['name']`), where errors point.
+    accessor: Span,
 }
 
 enum Key {
@@ -87,6 +90,7 @@ pub(super) fn compile(engine: &Engine, expr: &Expr) -> Node {
                 key,
                 null_safe: m.null_safe,
                 span: expr.span,
+                accessor: Span::new(m.target.span.end, expr.span.end),
             }))
         }
     }
@@ -254,5 +258,5 @@ fn member_error(state: &State<'_>, node: &MemberNode, detail: String) -> Error {
         ErrorKind::InvalidMember,
         format!("The template language expression '{text}' cannot be evaluated because {detail}."),
     )
-    .with_span(node.span)
+    .with_span(node.accessor)
 }

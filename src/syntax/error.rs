@@ -20,7 +20,7 @@ fn word(rule: Rule) -> Option<&'static str> {
         Rule::close_paren => "`)`",
         Rule::comma => "`,`",
         Rule::accessor | Rule::null_safe | Rule::dot_member | Rule::index | Rule::open_bracket => {
-            "`.`, `?` or `[`"
+            "a member access (`.name`, `?['name']`, `[0]`)"
         }
         Rule::close_bracket => "`]`",
         Rule::member_name => "a member name after `.`",
@@ -80,6 +80,8 @@ pub(super) fn describe_pest_error(source: &str, error: &pest::error::Error<Rule>
         message.push_str("; string literals use single quotes ('text'), never double quotes");
     } else if rest.starts_with('[') && expected.contains(&"an expression") {
         message.push_str("; array literals are not part of the language: use createArray(...)");
+    } else if rest.starts_with('{') {
+        message.push_str("; object literals are not part of the language: use json('{...}')");
     } else if rest.starts_with('@') {
         message.push_str("; `@` only starts an expression at the beginning of a JSON string");
     }

@@ -123,11 +123,16 @@ fn write_pretty(value: &Value, indent: usize, out: &mut String) {
     }
 }
 
+/// A decimal is written with a decimal place (`5.0`), as the service writes decimals,
+/// except an integer beyond the 64-bit range (how a JSON integer that big is read), which
+/// is written as the integer it is.
 fn write_json_decimal(d: &Decimal, out: &mut String) {
     use fmt::Write as _;
     let start = out.len();
     let _ = write!(out, "{d}");
-    ensure_decimal_place(out, start);
+    if d.scale() > 0 || d.to_i64().is_some() {
+        ensure_decimal_place(out, start);
+    }
 }
 
 /// Writes a JSON string literal, escaping what Newtonsoft.Json escapes by default:
@@ -213,8 +218,9 @@ pub(super) fn to_serde(value: &Value) -> serde_json::Value {
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::from(*i),
         Value::Float(f) => float_to_serde(*f),
-        Value::Decimal(d) => match (d.fract().is_zero(), d.to_i64()) {
-            (true, Some(i)) => J::from(i),
+        Value::Decimal(d) => match (d.fract().is_zero(), d.to_i64(), d.to_u64()) {
+            (true, Some(i), _) => J::from(i),
+            (true, None, Some(u)) => J::from(u),
             _ => float_to_serde(d.to_f64().unwrap_or(f64::NAN)),
         },
         Value::String(s) => J::String(s.to_string()),

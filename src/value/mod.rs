@@ -239,7 +239,7 @@ impl Value {
     }
 
     /// Converts to a `serde_json::Value`. Binary becomes its envelope; a decimal becomes an
-    /// integer when it is integral and fits `i64`, else a float; a NaN or infinite float
+    /// integer when it is integral and fits 64 bits, else a float; a NaN or infinite float
     /// becomes the string `"NaN"` / `"Infinity"` / `"-Infinity"`, as the service writes them.
     pub fn to_json(&self) -> serde_json::Value {
         json::to_serde(self)

@@ -15,7 +15,10 @@ const EXPRESSIONS: &[(&str, &str)] = &[
     ("body_path", "body('HTTP')?['data'][0]['id']"),
     ("if_contains", "if(contains(body('HTTP')?['status'], 'error'), 'failed', 'ok')"),
     ("chunk", "chunk(variables('all_items'), 10)"),
-    ("concat_interp", "concat('https://api.example.com/v1/invoices?offset=', string(mul(variables('pageNumber'), 50)))"),
+    (
+        "concat_interp",
+        "concat('https://api.example.com/v1/invoices?offset=', string(mul(variables('pageNumber'), 50)))",
+    ),
 ];
 
 /// A response body of roughly `bytes` bytes: `{"status": "ok", "data": [{"id": 0, ...}, ...]}`.

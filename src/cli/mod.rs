@@ -12,6 +12,8 @@ use crate::eval::context::parse_clock;
 use crate::functions::{self, Category};
 use crate::{Engine, Error, RunContext, Value};
 
+pub mod repl;
+
 /// The expression language of Power Automate and Azure Logic Apps, offline.
 #[derive(Debug, Parser)]
 #[command(name = "flowexpr", version, about, long_about = None)]
@@ -58,6 +60,18 @@ enum Command {
     Parse {
         /// The expression or template.
         expression: String,
+    },
+    /// Try expressions interactively against a run context or a run record.
+    ///
+    /// On a terminal: completion (Tab), history, multi-line input, `:help`. With standard
+    /// input from a pipe or file: one input per line, one JSON result per line.
+    Repl {
+        /// A run context or a run record (JSON).
+        #[arg(long, value_name = "FILE")]
+        context: Option<PathBuf>,
+        /// The time `utcNow()` returns (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        clock: Option<String>,
     },
     /// List the functions of the language: name, signature, category, help.
     Functions {
@@ -132,6 +146,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             let tree = tree.map_err(|e| Failure::Failed(format!("{e:#}")))?;
             write_stdout(&tree)
+        }
+        Command::Repl { context, clock } => {
+            let ctx = load_context(context.as_deref(), clock.as_deref())?;
+            repl::run(ctx).map_err(Failure::from)
         }
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
     }

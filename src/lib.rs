@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod error;

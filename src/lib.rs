@@ -27,6 +27,7 @@ pub mod check;
 pub mod cli;
 pub mod error;
 pub mod eval;
+pub mod flowtest;
 pub mod functions;
 pub mod limits;
 #[cfg(feature = "http")]

@@ -22,10 +22,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod error;
 pub mod eval;
+pub mod flowtest;
 pub mod functions;
 pub mod limits;
 #[cfg(feature = "http")]

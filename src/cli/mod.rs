@@ -12,6 +12,8 @@ use crate::eval::context::parse_clock;
 use crate::functions::{self, Category};
 use crate::{Engine, Error, RunContext, Value};
 
+pub mod repl;
+
 /// The expression language of Power Automate and Azure Logic Apps, offline.
 #[derive(Debug, Parser)]
 #[command(name = "flowexpr", version, about, long_about = None)]
@@ -59,6 +61,30 @@ enum Command {
         /// The expression or template.
         expression: String,
     },
+    /// Try expressions interactively against a run context or a run record.
+    ///
+    /// On a terminal: completion (Tab), history, multi-line input, `:help`. With standard
+    /// input from a pipe or file: one input per line, one JSON result per line.
+    Repl {
+        /// A run context or a run record (JSON).
+        #[arg(long, value_name = "FILE")]
+        context: Option<PathBuf>,
+        /// The time `utcNow()` returns (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        clock: Option<String>,
+    },
+    /// Check a workflow definition without running it: expressions, function names and
+    /// argument counts, references to actions, variables and parameters, runAfter, loops.
+    ///
+    /// Exit code 1 when there are errors; warnings alone exit 0.
+    Check {
+        /// Definition files (bare or wrapped in {"definition": ...}).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: CheckFormat,
+    },
     /// List the functions of the language: name, signature, category, help.
     Functions {
         /// Only this category (string, collection, logical, conversion, math, datetime,
@@ -69,6 +95,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// How `check` prints its findings.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    /// Messages with carets under the source.
+    Text,
+    /// A JSON array of findings (file, severity, code, message, pointer, line, column).
+    Json,
 }
 
 /// A failure of a command, with its exit code.
@@ -133,7 +168,43 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let tree = tree.map_err(|e| Failure::Failed(format!("{e:#}")))?;
             write_stdout(&tree)
         }
+        Command::Repl { context, clock } => {
+            let ctx = load_context(context.as_deref(), clock.as_deref())?;
+            repl::run(ctx).map_err(Failure::from)
+        }
+        Command::Check { files, format } => check(&files, format),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
+    }
+}
+
+fn check(files: &[PathBuf], format: CheckFormat) -> Result<(), Failure> {
+    let mut errors = false;
+    let mut all = Vec::new();
+    let mut text_out = String::new();
+    for file in files {
+        let name = file.display().to_string();
+        let text =
+            std::fs::read_to_string(file).map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+        let report =
+            crate::check::check_text(&text).map_err(|e| Failure::Failed(format!("{name}: {e:#}")))?;
+        errors |= report.has_errors();
+        match format {
+            CheckFormat::Text => text_out.push_str(&report.render(&name)),
+            CheckFormat::Json => {
+                if let Value::Array(items) = report.to_json(&name) {
+                    all.extend(items.iter().cloned());
+                }
+            }
+        }
+    }
+    match format {
+        CheckFormat::Text => write_stdout(&text_out)?,
+        CheckFormat::Json => print_json(&Value::array(all), false)?,
+    }
+    if errors {
+        Err(Failure::Failed("check found errors".into()))
+    } else {
+        Ok(())
     }
 }
 

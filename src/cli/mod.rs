@@ -13,6 +13,7 @@ use crate::functions::{self, Category};
 use crate::{Engine, Error, RunContext, Value};
 
 pub mod repl;
+pub mod run;
 
 /// The expression language of Power Automate and Azure Logic Apps, offline.
 #[derive(Debug, Parser)]
@@ -85,6 +86,11 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: CheckFormat,
     },
+    /// Run a workflow definition locally, as the service would, and print the run summary.
+    ///
+    /// Exit code 0 when the run Succeeded, 1 when it Failed or was Cancelled, 2 when the
+    /// definition, its parameters or the mocks are not valid.
+    Run(run::RunArgs),
     /// List the functions of the language: name, signature, category, help.
     Functions {
         /// Only this category (string, collection, logical, conversion, math, datetime,
@@ -173,6 +179,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             repl::run(ctx).map_err(Failure::from)
         }
         Command::Check { files, format } => check(&files, format),
+        Command::Run(args) => run::run(args),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
     }
 }

@@ -321,7 +321,7 @@ impl Workflow {
     /// Reads a definition: bare, wrapped in `{"definition": ...}` (Standard's
     /// `workflow.json`), or the first `Microsoft.Logic/workflows` resource of an ARM template.
     pub fn from_value(value: &Value) -> Result<Workflow> {
-        Workflow::with_engine(value, &Engine::new())
+        Workflow::with_engine(value, &super::engine())
     }
 
     /// Like [`Workflow::from_value`], compiling with the given engine (its limits and added

@@ -307,14 +307,16 @@ fn read_body(headers: &[(String, String)], bytes: &[u8]) -> Result<Value, String
 }
 
 fn query_string(queries: &Object) -> String {
-    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    // RFC 3986 unreserved characters stay as they are.
+    const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
     queries
         .iter()
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                utf8_percent_encode(k, NON_ALPHANUMERIC),
-                utf8_percent_encode(&v.to_text(), NON_ALPHANUMERIC)
+                utf8_percent_encode(k, QUERY),
+                utf8_percent_encode(&v.to_text(), QUERY)
             )
         })
         .collect::<Vec<_>>()

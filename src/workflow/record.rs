@@ -243,7 +243,7 @@ pub(crate) fn summary(workflow: &Workflow, record: &Value) -> String {
             if let Some(a) =
                 r.member("attempts").and_then(|a| a.as_array().map(<[Value]>::len)).filter(|n| *n > 1)
             {
-                note.push_str(&format!("  {a} attempts"));
+                note.push_str(&format!("  {a} requests"));
             }
             if !code.is_empty() && code != "NotSpecified" && code != "OK" {
                 note.push_str(&format!("  [{code}]"));

@@ -66,7 +66,11 @@ fn pairs(list: &[String], what: &str) -> Result<Object, Failure> {
 fn workflow_name(path: &Path) -> String {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
     if stem.eq_ignore_ascii_case("workflow") {
-        if let Some(dir) = path.canonicalize().ok().and_then(|p| p.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned())) {
+        if let Some(dir) = path
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned()))
+        {
             return dir;
         }
     }
@@ -113,7 +117,9 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     };
     let options = RunOptions {
         parameters,
-        environment: std::env::vars().filter(|(k, _)| k.to_ascii_uppercase().starts_with(workflow::params::ENV_PREFIX)).collect(),
+        environment: std::env::vars()
+            .filter(|(k, _)| k.to_ascii_uppercase().starts_with(workflow::params::ENV_PREFIX))
+            .collect(),
         trigger_body,
         trigger_headers: pairs(&args.trigger_headers, "trigger-header")?,
         trigger_queries: pairs(&args.trigger_queries, "trigger-query")?,

@@ -44,16 +44,18 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>, frame:
                 Ok(v) => v,
                 Err(o) => return o,
             };
-            let var = i.member("variables").and_then(|v| v.index(0)).unwrap_or_default();
-            let name = var.member("name").map(|n| n.to_text()).unwrap_or_default();
-            let ty = var.member("type").and_then(|t| t.as_str().and_then(VarType::parse));
-            let Some(ty) = ty else {
-                return variable_failure(i, format!("The variable '{name}' has no valid type."));
-            };
-            match run.variables.initialize(&name, ty, var.member("value")) {
-                Ok(_) => Outcome::succeeded(Some(i), None),
-                Err(m) => variable_failure(i, m),
+            let list =
+                i.member("variables").and_then(|v| v.as_array().map(<[Value]>::to_vec)).unwrap_or_default();
+            for var in list {
+                let name = var.member("name").map(|n| n.to_text()).unwrap_or_default();
+                let Some(ty) = var.member("type").and_then(|t| t.as_str().and_then(VarType::parse)) else {
+                    return variable_failure(i, format!("The variable '{name}' has no valid type."));
+                };
+                if let Err(m) = run.variables.initialize(&name, ty, var.member("value")) {
+                    return variable_failure(i, m);
+                }
             }
+            Outcome::succeeded(Some(i), None)
         }
         Kind::SetVariable
         | Kind::IncrementVariable

@@ -709,8 +709,7 @@ impl Loader<'_> {
             "compose" => Kind::Compose,
             "initializevariable" => {
                 here("a Scope, loop or condition (variables are declared at the top level)", !scope.nested)?;
-                self.variables += 1;
-                check_initialize(&inputs_raw, &inputs_pointer, name)?;
+                self.variables += check_initialize(&inputs_raw, &inputs_pointer, name)?;
                 Kind::InitializeVariable
             }
             "setvariable" => Kind::SetVariable,
@@ -1037,28 +1036,35 @@ fn operation_options(o: &Object) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn check_initialize(inputs: &Value, pointer: &str, name: &str) -> Result<()> {
+/// Checks InitializeVariable inputs: `variables` lists one variable (the designer's form)
+/// or several (Standard's newer form), each with a name and a type. Returns how many.
+fn check_initialize(inputs: &Value, pointer: &str, name: &str) -> Result<usize> {
     let vars = inputs.member("variables");
     match vars.as_ref().and_then(|v| v.as_array()) {
-        Some([one]) => {
-            if !matches!(one.member("name"), Some(Value::String(_))) {
-                return Err(definition_error(
-                    &format!("{pointer}/variables/0/name"),
-                    "the variable needs a \"name\"",
-                ));
+        Some(list) if !list.is_empty() => {
+            for (i, one) in list.iter().enumerate() {
+                if !matches!(one.member("name"), Some(Value::String(_))) {
+                    return Err(definition_error(
+                        &format!("{pointer}/variables/{i}/name"),
+                        "the variable needs a \"name\"",
+                    ));
+                }
+                match one.member("type").and_then(|t| t.as_str().map(str::to_string)) {
+                    Some(t) if super::variables::VarType::parse(&t).is_some() => {}
+                    Some(t) => {
+                        return Err(definition_error(
+                            &format!("{pointer}/variables/{i}/type"),
+                            format!("'{t}' is not a variable type; the types are boolean, integer, float, string, object, array"),
+                        ))
+                    }
+                    None => return Err(definition_error(&format!("{pointer}/variables/{i}"), "the variable needs a \"type\"")),
+                }
             }
-            match one.member("type").and_then(|t| t.as_str().map(str::to_string)) {
-                Some(t) if super::variables::VarType::parse(&t).is_some() => Ok(()),
-                Some(t) => Err(definition_error(
-                    &format!("{pointer}/variables/0/type"),
-                    format!("'{t}' is not a variable type; the types are boolean, integer, float, string, object, array"),
-                )),
-                None => Err(definition_error(&format!("{pointer}/variables/0"), "the variable needs a \"type\"")),
-            }
+            Ok(list.len())
         }
         Some(_) => Err(definition_error(
             &format!("{pointer}/variables"),
-            format!("InitializeVariable action '{name}' must declare exactly one variable"),
+            format!("InitializeVariable action '{name}' must declare at least one variable"),
         )),
         None => Err(definition_error(
             pointer,

@@ -204,7 +204,9 @@ fn error(status: u16, code: &str, message: &str) -> tiny_http::Response<std::io:
 fn query_param(query: &str, name: &str) -> Option<String> {
     query.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
-        let decode = |t: &str| percent_encoding::percent_decode_str(&t.replace('+', " ")).decode_utf8_lossy().into_owned();
+        let decode = |t: &str| {
+            percent_encoding::percent_decode_str(&t.replace('+', " ")).decode_utf8_lossy().into_owned()
+        };
         (decode(k) == name).then(|| {
             percent_encoding::percent_decode_str(&v.replace('+', " ")).decode_utf8_lossy().into_owned()
         })

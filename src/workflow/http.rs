@@ -313,11 +313,7 @@ fn query_string(queries: &Object) -> String {
     queries
         .iter()
         .map(|(k, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(k, QUERY),
-                utf8_percent_encode(&v.to_text(), QUERY)
-            )
+            format!("{}={}", utf8_percent_encode(k, QUERY), utf8_percent_encode(&v.to_text(), QUERY))
         })
         .collect::<Vec<_>>()
         .join("&")

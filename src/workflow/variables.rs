@@ -195,10 +195,12 @@ impl Variables {
                     delta.value_type()
                 ))
             }
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "The variable '{name}' of type '{}' cannot be {verb}: only Integer and Float variables can.",
                 var.ty.name()
-            )),
+            ))
+            }
         };
         var.value = new.clone();
         Ok(new)

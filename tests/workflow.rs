@@ -43,7 +43,10 @@ fn eval(record: &Value, expression: &str) -> String {
 }
 
 /// Runs each case and checks `expression → expected JSON` pairs and the run status.
-fn check_cases(cases: &[(&str, &str, Status, &[(&str, &str)])]) {
+/// A case: label, the actions, the run status, and `expression → expected JSON` checks.
+type Case<'a> = (&'a str, &'a str, Status, &'a [(&'a str, &'a str)]);
+
+fn check_cases(cases: &[Case<'_>]) {
     for (label, actions, status, checks) in cases {
         let finished = run(&flow(actions));
         assert_eq!(finished.status, *status, "{label}: run status\n{}", finished.summary);

@@ -73,7 +73,7 @@ fn reconciliation_runs_end_to_end_against_the_demo_api() {
         token,
         "grant_type=client_credentials&client_id=reconciliation-job&client_secret=demo-client-secret"
     );
-    let first_page = received.iter().find(|q| q.path == "/api/transactions").map(|q| q.clone());
+    let first_page = received.iter().find(|q| q.path == "/api/transactions").cloned();
     let first_page = first_page.unwrap_or_else(|| panic!("no transactions request"));
     let week_ago = (chrono::Utc::now() - chrono::Duration::days(7)).format("%Y-%m-%d").to_string();
     assert!(
@@ -89,7 +89,7 @@ fn reconciliation_runs_end_to_end_against_the_demo_api() {
         .map(|q| from_json_str(&q.body).unwrap_or_default())
         .collect();
     batches.sort_by_key(|b| b.member("batch").and_then(|n| n.as_i64()));
-    assert_eq!(batches.iter().map(|b| eval_len(b)).collect::<Vec<_>>(), vec![10, 4]);
+    assert_eq!(batches.iter().map(eval_len).collect::<Vec<_>>(), vec![10, 4]);
     assert_eq!(
         batches.iter().filter_map(|b| b.member("batch").and_then(|n| n.as_i64())).collect::<Vec<_>>(),
         vec![1, 2]

@@ -33,16 +33,16 @@ fn variable_failure(inputs: Value, message: String) -> Outcome {
 
 /// Runs the actions that need no nested scheduling.
 pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>, frame: &Frame<'_>) -> Outcome {
-    let inputs = || def.inputs.render(ctx).map_err(|e| template_error(def, "/inputs", &e));
+    let inputs = || def.inputs.render(ctx).map_err(|e| Box::new(template_error(def, "/inputs", &e)));
     match &def.kind {
         Kind::Compose => match inputs() {
             Ok(v) => Outcome::succeeded(Some(v.clone()), Some(v)),
-            Err(o) => o,
+            Err(o) => *o,
         },
         Kind::InitializeVariable => {
             let i = match inputs() {
                 Ok(v) => v,
-                Err(o) => return o,
+                Err(o) => return *o,
             };
             let list =
                 i.member("variables").and_then(|v| v.as_array().map(<[Value]>::to_vec)).unwrap_or_default();
@@ -64,7 +64,7 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>, frame:
         | Kind::AppendToStringVariable => {
             let i = match inputs() {
                 Ok(v) => v,
-                Err(o) => return o,
+                Err(o) => return *o,
             };
             let Some(name) = i.member("name").and_then(|n| n.as_str().map(str::to_string)) else {
                 return variable_failure(
@@ -100,14 +100,14 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>, frame:
         Kind::ParseJson { cache } => {
             let i = match inputs() {
                 Ok(v) => v,
-                Err(o) => return o,
+                Err(o) => return *o,
             };
             parse_json(def, i, cache)
         }
         Kind::Query { from, filter } => {
             let items = match from_array(def, from, ctx, "query") {
                 Ok(a) => a,
-                Err(o) => return o,
+                Err(o) => return *o,
             };
             let mut kept = Vec::new();
             for item in items.iter() {
@@ -136,7 +136,7 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>, frame:
         Kind::Select { from, select } => {
             let items = match from_array(def, from, ctx, "select") {
                 Ok(a) => a,
-                Err(o) => return o,
+                Err(o) => return *o,
             };
             let mut out = Vec::with_capacity(items.len());
             for item in items.iter() {
@@ -153,7 +153,7 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>, frame:
         Kind::Join => {
             let i = match inputs() {
                 Ok(v) => v,
-                Err(o) => return o,
+                Err(o) => return *o,
             };
             let Some(Value::Array(items)) = i.member("from") else {
                 return Outcome::failed(
@@ -188,17 +188,17 @@ fn from_array(
     from: &crate::template::Document,
     ctx: &Ctx<'_>,
     what: &str,
-) -> Result<Arc<Vec<Value>>, Outcome> {
+) -> Result<Arc<Vec<Value>>, Box<Outcome>> {
     match from.render(ctx) {
         Ok(Value::Array(a)) => Ok(a),
-        Ok(other) => Err(Outcome::failed(
+        Ok(other) => Err(Box::new(Outcome::failed(
             "InvalidTemplate",
             format!(
                 "The 'from' property value in the '{what}' action inputs is of type '{}'. The value must be an array.",
                 other.value_type()
             ),
-        )),
-        Err(e) => Err(template_error(def, "/inputs/from", &e)),
+        ))),
+        Err(e) => Err(Box::new(template_error(def, "/inputs/from", &e))),
     }
 }
 
@@ -286,7 +286,7 @@ fn table(
 ) -> Outcome {
     let items = match from_array(def, from, ctx, "table") {
         Ok(a) => a,
-        Err(o) => return o,
+        Err(o) => return *o,
     };
     let format = match format.render(ctx) {
         Ok(v) => v.to_text(),
@@ -416,10 +416,10 @@ pub(crate) fn html_table(headers: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
-fn response(run: &RunState<'_>, def: &ActionDef, inputs: impl Fn() -> Result<Value, Outcome>) -> Outcome {
+fn response(run: &RunState<'_>, def: &ActionDef, inputs: impl Fn() -> Result<Value, Box<Outcome>>) -> Outcome {
     let i = match inputs() {
         Ok(v) => v,
-        Err(o) => return o,
+        Err(o) => return *o,
     };
     let status = match i.member("statusCode") {
         None | Some(Value::Null) => Some(200),

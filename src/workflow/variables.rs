@@ -288,6 +288,6 @@ mod tests {
         assert!(v.append_string("s", "ab").is_ok() && v.append_string("s", "c").is_ok());
         assert_eq!(v.get("s"), Some(Value::from("abc")));
         assert!(v.add("s", &Value::Int(1), false).is_err());
-        assert_eq!(v.snapshot().len(), 5);
+        assert_eq!(v.snapshot().len(), 4);
     }
 }

@@ -9,10 +9,12 @@
 use std::collections::HashMap;
 
 use sxd_document::{dom, Package, QName};
-use sxd_xpath::nodeset::Node as XNode;
+use sxd_xpath::context::Evaluation;
+use sxd_xpath::function::{Error as FunctionError, Function};
+use sxd_xpath::nodeset::{Node as XNode, Nodeset};
 use sxd_xpath::{Context, Factory, Value as XValue};
 
-use super::dom::{Document, Kind, NodeId, ROOT, XMLNS_NS};
+use super::dom::{Document, Kind, NodeId, ROOT, XMLNS_NS, XML_NS};
 use super::write::write_node;
 
 /// The deepest nesting of brackets accepted in an XPath expression.
@@ -113,7 +115,9 @@ pub(crate) fn evaluate(doc: &Document, expression: &str) -> Result<Outcome, Stri
     let sdoc = package.as_document();
     let map = copy_tree(doc, sdoc);
 
-    let context = Context::new();
+    let mut context = Context::new();
+    context.set_function("lang", Lang);
+    context.set_function("id", Id);
     let value = xpath
         .evaluate(&context, sdoc.root())
         .map_err(|e| format!("the XPath expression '{expression}' cannot be evaluated: {e}"))?;
@@ -138,6 +142,57 @@ pub(crate) fn evaluate(doc: &Document, expression: &str) -> Result<Outcome, Stri
             Outcome::Nodes(items)
         }
     })
+}
+
+fn one_argument(args: &[XValue<'_>]) -> Result<(), FunctionError> {
+    match args.len() {
+        1 => Ok(()),
+        0 => Err(FunctionError::NotEnoughArguments { expected: 1, actual: 0 }),
+        n => Err(FunctionError::TooManyArguments { expected: 1, actual: n }),
+    }
+}
+
+/// XPath's `lang(string)`, which sxd-xpath lacks: is the `xml:lang` in scope of the
+/// context node that language or a sub-language of it (case-insensitively)?
+struct Lang;
+
+impl Function for Lang {
+    fn evaluate<'c, 'd>(
+        &self,
+        context: &Evaluation<'c, 'd>,
+        args: Vec<XValue<'d>>,
+    ) -> Result<XValue<'d>, FunctionError> {
+        one_argument(&args)?;
+        let wanted = args.first().map(XValue::string).unwrap_or_default().to_ascii_lowercase();
+        let mut node = Some(context.node);
+        while let Some(n) = node {
+            if let XNode::Element(e) = n {
+                if let Some(lang) = e.attribute_value(QName::with_namespace_uri(Some(XML_NS), "lang")) {
+                    let lang = lang.to_ascii_lowercase();
+                    let matches = lang == wanted
+                        || lang.strip_prefix(wanted.as_str()).is_some_and(|rest| rest.starts_with('-'));
+                    return Ok(XValue::Boolean(matches));
+                }
+            }
+            node = n.parent();
+        }
+        Ok(XValue::Boolean(false))
+    }
+}
+
+/// XPath's `id(object)`, which sxd-xpath lacks. IDs come from a DTD's attribute
+/// declarations, which are not read (as with .NET without a DTD), so no element has one.
+struct Id;
+
+impl Function for Id {
+    fn evaluate<'c, 'd>(
+        &self,
+        _: &Evaluation<'c, 'd>,
+        args: Vec<XValue<'d>>,
+    ) -> Result<XValue<'d>, FunctionError> {
+        one_argument(&args)?;
+        Ok(XValue::Nodeset(Nodeset::new()))
+    }
 }
 
 fn qname<'a>(ns: &'a str, local: &'a str) -> QName<'a> {
@@ -287,6 +342,11 @@ mod tests {
             ("<p:r xmlns:p=\"u\"><p:c/></p:r>", "name(/*/*)", Outcome::String("p:c".into())),
             ("<p:r xmlns:p=\"u\"><p:c/></p:r>", "/*/*", xml(&["<p:c xmlns:p=\"u\" />"])),
             ("<r a=\"1\"/>", "/", xml(&["<r a=\"1\" />"])),
+            ("<r xml:lang=\"en-GB\"><a/></r>", "lang('en')", Outcome::Boolean(false)),
+            ("<r xml:lang=\"en-GB\"><a/></r>", "count(//a[lang('EN')])", Outcome::Number(1.0)),
+            ("<r xml:lang=\"en-GB\"><a/></r>", "count(//a[lang('en-gb')])", Outcome::Number(1.0)),
+            ("<r xml:lang=\"en\"><a/></r>", "count(//a[lang('e')])", Outcome::Number(0.0)),
+            ("<r><a id=\"x\"/></r>", "count(id('x'))", Outcome::Number(0.0)),
         ];
         for (doc, xpath, expected) in cases {
             assert_eq!(eval(doc, xpath), Ok(expected), "{xpath}");
@@ -303,6 +363,8 @@ mod tests {
             ("//*[p:x]", "Namespace Manager or XsltContext needed"),
             ("//p:*", "Namespace Manager or XsltContext needed"),
             ("nope()", "cannot be evaluated"),
+            ("lang()", "cannot be evaluated"),
+            ("id('a', 'b')", "cannot be evaluated"),
         ] {
             let e = eval(PRODUCE, xpath).err().unwrap_or_default();
             assert!(e.contains(fragment), "{xpath}: {e}");

@@ -96,6 +96,12 @@ mod tests {
                 "<r id=\"1\"><v>true</v><v>2.5</v><v /></r>",
             ),
             ("xml(xml('<root/>'))", "<root />"),
+            ("xml('<!DOCTYPE html><html/>')", "<!DOCTYPE html[]><html />"),
+            (
+                "xml('<r><?xml-stylesheet href=\"a\"?><x:y xmlns:x=\"u\"/></r>')",
+                "<r><?xml-stylesheet href=\"a\"?><x:y xmlns:x=\"u\" /></r>",
+            ),
+            ("xml('<r>&#x1F600;&#32;</r>')", "<r>😀 </r>"),
             ("xml(json('{\"$content-type\":\"text/plain\",\"$content\":\"PA==\"}'))", "<"),
         ] {
             assert_eq!(eval(text).map(|v| show(&v)).as_deref(), Ok(expected), "{text}");

@@ -311,6 +311,7 @@ impl<'t> Parser<'t> {
         let qname = utf8(start.name().into_inner(), offset)?;
         let (prefix, local) = split_qname(qname, name_at)?;
 
+        check_attribute_spacing(utf8(start.attributes_raw(), offset)?, name_at)?;
         let mut raw = Vec::new();
         for attribute in start.attributes() {
             let attribute: RawAttribute<'_> =
@@ -520,6 +521,30 @@ fn check_ncname(name: &str, at: usize) -> Result<()> {
             ),
             at,
         ));
+    }
+    Ok(())
+}
+
+/// An attribute value must be followed by whitespace or the end of the tag
+/// (`<a b='1'c='2'/>` is not well-formed; quick-xml lets it pass).
+fn check_attribute_spacing(raw: &str, at: usize) -> Result<()> {
+    let mut quote: Option<char> = None;
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                if let Some(&next) = chars.peek().filter(|n| !is_space(**n)) {
+                    return Err(ParseError::at(
+                        format!("'{next}' is an unexpected token. Expecting white space."),
+                        at,
+                    ));
+                }
+            }
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => {}
+        }
     }
     Ok(())
 }
@@ -832,6 +857,7 @@ mod tests {
             ("<aaa:root />", "'aaa' is an undeclared prefix."),
             ("<a x:b='1'/>", "'x' is an undeclared prefix."),
             ("<a b='1' b='2'/>", "twice"),
+            ("<a b='1'c='2'/>", "Expecting white space"),
             ("<a xmlns:p='u' xmlns:q='u' p:b='1' q:b='2'/>", "duplicate attribute"),
             ("<?xml version=\"1.1\"?><r/>", "Version number '1.1' is invalid."),
             ("<?xml version=\"1.99999\"?><r/>", "is invalid"),

@@ -15,6 +15,8 @@
 //! XML are encoded (`ro ot` → `ro_x0020_ot`); numbers and booleans are written as
 //! `XmlConvert` writes them.
 
+use std::collections::HashMap;
+
 use super::dom::{Attribute, Document, Element, Kind, Name, NodeId, ROOT, XMLNS_NS, XML_NS};
 use super::names::{decode_name, encode_name, is_name, is_xml_whitespace};
 use crate::value::{Object, Value};
@@ -25,23 +27,43 @@ const JSON_NS: &str = "http://james.newtonking.com/projects/json";
 /// JSON nesting Newtonsoft's reader accepts (its `MaxDepth`).
 pub(crate) const MAX_JSON_DEPTH: usize = 64;
 
-/// .NET's `XmlNamespaceManager`: scoped prefix → namespace bindings.
+/// One namespace declaration; `live` is false once removed or replaced.
+struct Decl {
+    prefix: String,
+    uri: String,
+    live: bool,
+    scope: usize,
+}
+
+/// .NET's `XmlNamespaceManager`: scoped prefix → namespace bindings. Declarations are
+/// indexed by prefix and by namespace, so lookups do not scan every declaration.
 struct Namespaces {
-    /// (prefix, uri, scope); a `None` uri is a removed binding.
-    decls: Vec<(String, Option<String>, usize)>,
+    decls: Vec<Decl>,
+    by_prefix: HashMap<String, Vec<usize>>,
+    by_uri: HashMap<String, Vec<usize>>,
     scope: usize,
 }
 
 impl Namespaces {
     fn new() -> Namespaces {
-        Namespaces {
-            decls: vec![
-                ("xml".into(), Some(XML_NS.into()), 0),
-                ("xmlns".into(), Some(XMLNS_NS.into()), 0),
-                (String::new(), Some(String::new()), 0),
-            ],
-            scope: 0,
-        }
+        let mut ns =
+            Namespaces { decls: Vec::new(), by_prefix: HashMap::new(), by_uri: HashMap::new(), scope: 0 };
+        ns.push_decl("xml", XML_NS);
+        ns.push_decl("xmlns", XMLNS_NS);
+        ns.push_decl("", "");
+        ns
+    }
+
+    fn push_decl(&mut self, prefix: &str, uri: &str) {
+        let i = self.decls.len();
+        self.decls.push(Decl {
+            prefix: prefix.to_string(),
+            uri: uri.to_string(),
+            live: true,
+            scope: self.scope,
+        });
+        self.by_prefix.entry(prefix.to_string()).or_default().push(i);
+        self.by_uri.entry(uri.to_string()).or_default().push(i);
     }
 
     fn push_scope(&mut self) {
@@ -49,34 +71,53 @@ impl Namespaces {
     }
 
     fn pop_scope(&mut self) {
-        let scope = self.scope;
-        self.decls.retain(|d| d.2 < scope);
-        self.scope = scope.saturating_sub(1);
+        while self.decls.last().is_some_and(|d| d.scope >= self.scope && self.scope > 0) {
+            if let Some(decl) = self.decls.pop() {
+                if let Some(v) = self.by_prefix.get_mut(&decl.prefix) {
+                    v.pop();
+                }
+                if let Some(v) = self.by_uri.get_mut(&decl.uri) {
+                    v.pop();
+                }
+            }
+        }
+        self.scope = self.scope.saturating_sub(1);
+    }
+
+    /// The declaration of `prefix` now in force, if any (possibly a removed one).
+    fn current(&self, prefix: &str) -> Option<usize> {
+        self.by_prefix.get(prefix)?.last().copied()
     }
 
     fn add(&mut self, prefix: &str, uri: &str) -> Result<(), String> {
         if prefix == "xml" && uri != XML_NS || prefix == "xmlns" {
             return Err(format!("Cannot declare the reserved prefix '{prefix}'."));
         }
-        let scope = self.scope;
-        match self.decls.iter_mut().rev().find(|d| d.0 == prefix && d.2 == scope) {
-            Some(d) => d.1 = Some(uri.to_string()),
-            None => self.decls.push((prefix.to_string(), Some(uri.to_string()), scope)),
+        // A second declaration of a prefix in the same scope replaces the first.
+        if let Some(i) = self.current(prefix).filter(|&i| self.decls[i].scope == self.scope) {
+            self.decls[i].live = false;
         }
+        self.push_decl(prefix, uri);
         Ok(())
     }
 
     fn remove(&mut self, prefix: &str, uri: &str) {
         let scope = self.scope;
-        for d in self.decls.iter_mut().filter(|d| d.0 == prefix && d.2 == scope) {
-            if d.1.as_deref() == Some(uri) {
-                d.1 = None;
+        if let Some(indexes) = self.by_prefix.get(prefix) {
+            for &i in indexes.iter().rev() {
+                let decl = &mut self.decls[i];
+                if decl.scope != scope {
+                    break;
+                }
+                if decl.live && decl.uri == uri {
+                    decl.live = false;
+                }
             }
         }
     }
 
     fn lookup_namespace(&self, prefix: &str) -> Option<&str> {
-        self.decls.iter().rev().find(|d| d.0 == prefix).and_then(|d| d.1.as_deref())
+        self.current(prefix).map(|i| &self.decls[i]).filter(|d| d.live).map(|d| d.uri.as_str())
     }
 
     fn default_namespace(&self) -> String {
@@ -84,12 +125,10 @@ impl Namespaces {
     }
 
     fn lookup_prefix(&self, uri: &str) -> Option<&str> {
-        self.decls
-            .iter()
-            .rev()
-            .filter(|d| d.1.as_deref() == Some(uri))
-            .map(|d| d.0.as_str())
-            .find(|prefix| self.lookup_namespace(prefix) == Some(uri))
+        self.by_uri.get(uri)?.iter().rev().find_map(|&i| {
+            let decl = &self.decls[i];
+            (decl.live && self.current(&decl.prefix) == Some(i)).then_some(decl.prefix.as_str())
+        })
     }
 }
 
@@ -171,11 +210,15 @@ fn is_array(doc: &Document, id: NodeId) -> bool {
 /// the names first appear.
 fn grouped_nodes(doc: &Document, parent: NodeId, ns: &mut Namespaces, out: &mut Out<'_>) {
     let mut groups: Vec<(String, Vec<NodeId>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for &child in doc.children(parent) {
         let name = property_name(doc, child, ns);
-        match groups.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, members)) => members.push(child),
-            None => groups.push((name, vec![child])),
+        match index.get(&name) {
+            Some(&g) => groups[g].1.push(child),
+            None => {
+                index.insert(name.clone(), groups.len());
+                groups.push((name, vec![child]));
+            }
         }
     }
     for (name, members) in groups {
@@ -300,7 +343,7 @@ pub(crate) fn from_json(value: &Value) -> Result<Document, String> {
             ));
         }
     };
-    let mut b = Builder { doc: Document::new(), ns: Namespaces::new() };
+    let mut b = Builder { doc: Document::new(), ns: Namespaces::new(), attribute_index: HashMap::new() };
     b.node(&members, ROOT, 1)?;
     Ok(b.doc)
 }
@@ -368,6 +411,8 @@ const MULTIPLE_ROOTS: &str = "More than one root element: JSON converted to XML 
 struct Builder {
     doc: Document,
     ns: Namespaces,
+    /// Where each attribute (element, local name, namespace) sits in its element's list.
+    attribute_index: HashMap<(NodeId, String, String), usize>,
 }
 
 impl Builder {
@@ -600,7 +645,6 @@ impl Builder {
                     let uri = text.as_deref().ok_or("A namespace declaration cannot be null.")?;
                     self.ns.add(declared, uri)?;
                 }
-                attributes.retain(|(k, _)| k != attribute);
                 attributes.push((attribute.to_string(), text.unwrap_or_default()));
                 rest_from += 1;
             }
@@ -639,13 +683,17 @@ impl Builder {
 
     /// `SetAttributeNode`: replaces an attribute with the same name, else appends.
     fn set_attribute(&mut self, element: NodeId, name: Name, value: String) {
+        let key = (element, name.local.clone(), name.ns.clone());
         if let Some(e) = self.doc.element_mut(element) {
-            match e.attributes.iter_mut().find(|a| a.name.local == name.local && a.name.ns == name.ns) {
+            match self.attribute_index.get(&key).and_then(|&i| e.attributes.get_mut(i)) {
                 Some(a) => {
                     a.name = name;
                     a.value = value;
                 }
-                None => e.attributes.push(Attribute { name, value }),
+                None => {
+                    self.attribute_index.insert(key, e.attributes.len());
+                    e.attributes.push(Attribute { name, value });
+                }
             }
         }
     }

@@ -9,6 +9,8 @@
 //! are never expanded (a reference to one is an error), nothing is fetched, and element
 //! nesting is limited to [`MAX_DEPTH`].
 
+use std::collections::{HashMap, HashSet};
+
 use quick_xml::events::attributes::Attribute as RawAttribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
@@ -58,12 +60,45 @@ struct Open {
     preserve: bool,
 }
 
+/// Namespace declarations in scope, by prefix, with a log to undo them at end tags.
+/// Lookups cost the same however many declarations a document makes.
+#[derive(Default)]
+struct Scopes {
+    by_prefix: HashMap<String, Vec<String>>,
+    log: Vec<String>,
+}
+
+impl Scopes {
+    fn declare(&mut self, prefix: &str, uri: &str) {
+        self.by_prefix.entry(prefix.to_string()).or_default().push(uri.to_string());
+        self.log.push(prefix.to_string());
+    }
+
+    fn lookup(&self, prefix: &str) -> Option<&str> {
+        self.by_prefix.get(prefix)?.last().map(String::as_str)
+    }
+
+    fn mark(&self) -> usize {
+        self.log.len()
+    }
+
+    fn pop_to(&mut self, mark: usize) {
+        while self.log.len() > mark {
+            if let Some(prefix) = self.log.pop() {
+                if let Some(uris) = self.by_prefix.get_mut(&prefix) {
+                    uris.pop();
+                }
+            }
+        }
+    }
+}
+
 struct Parser<'t> {
     text: &'t str,
     doc: Document,
     open: Vec<Open>,
-    /// In-scope namespace declarations: (prefix, uri); the empty prefix is the default.
-    bindings: Vec<(String, String)>,
+    /// In-scope namespace declarations; the empty prefix is the default.
+    bindings: Scopes,
     /// Character data read but not yet turned into a node.
     pending: String,
     pending_has_reference: bool,
@@ -80,7 +115,7 @@ pub(crate) fn parse(text: &str) -> Result<Document> {
         text,
         doc: Document::new(),
         open: Vec::new(),
-        bindings: Vec::new(),
+        bindings: Scopes::default(),
         pending: String::new(),
         pending_has_reference: false,
         pending_offset: 0,
@@ -164,7 +199,7 @@ impl<'t> Parser<'t> {
                     self.flush_text()?;
                     // quick-xml has checked that the name matches the open element.
                     if let Some(open) = self.open.pop() {
-                        self.bindings.truncate(open.ns_start);
+                        self.bindings.pop_to(open.ns_start);
                     }
                 }
                 Event::Text(text) => {
@@ -325,7 +360,7 @@ impl<'t> Parser<'t> {
         }
 
         // Namespace declarations first: they apply to the element's own name and attributes.
-        let ns_start = self.bindings.len();
+        let ns_start = self.bindings.mark();
         let inherited_preserve = self.open.last().is_some_and(|o| o.preserve);
         let mut preserve = inherited_preserve;
         for (p, l, value) in &raw {
@@ -336,7 +371,7 @@ impl<'t> Parser<'t> {
             };
             if let Some(declared) = declared {
                 check_namespace_declaration(declared, value, name_at)?;
-                self.bindings.push((declared.to_string(), value.clone()));
+                self.bindings.declare(declared, value);
             }
             if p == "xml" && l == "space" {
                 preserve = match value.as_str() {
@@ -357,6 +392,7 @@ impl<'t> Parser<'t> {
             self.namespace_of(prefix, true, name_at)?
         };
         let mut attributes: Vec<Attribute> = Vec::with_capacity(raw.len());
+        let mut seen: HashSet<(String, String)> = HashSet::with_capacity(raw.len());
         for (p, l, value) in raw {
             let a_ns = if (p.is_empty() && l == "xmlns") || p == "xmlns" {
                 XMLNS_NS.to_string()
@@ -366,7 +402,7 @@ impl<'t> Parser<'t> {
                 self.namespace_of(&p, false, name_at)?
             };
             let name = Name { prefix: p, local: l, ns: a_ns };
-            if attributes.iter().any(|a| a.name.local == name.local && a.name.ns == name.ns) {
+            if !seen.insert((name.local.clone(), name.ns.clone())) {
                 return Err(ParseError::at(
                     format!("'{}' is a duplicate attribute name.", name.qualified()),
                     name_at,
@@ -381,7 +417,7 @@ impl<'t> Parser<'t> {
         };
         let id = self.doc.append(self.parent(), Kind::Element(element));
         if empty {
-            self.bindings.truncate(ns_start);
+            self.bindings.pop_to(ns_start);
         } else {
             self.open.push(Open { id, ns_start, preserve });
         }
@@ -396,8 +432,8 @@ impl<'t> Parser<'t> {
         if prefix.is_empty() && !is_element {
             return Ok(String::new());
         }
-        match self.bindings.iter().rev().find(|(p, _)| p == prefix) {
-            Some((_, uri)) => Ok(uri.clone()),
+        match self.bindings.lookup(prefix) {
+            Some(uri) => Ok(uri.to_string()),
             None if prefix.is_empty() => Ok(String::new()),
             None => Err(ParseError::at(format!("'{prefix}' is an undeclared prefix."), at)),
         }

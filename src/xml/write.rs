@@ -8,6 +8,8 @@
 //! not in scope — which is how a node taken out of its document (an `xpath()` result)
 //! keeps its `xmlns`.
 
+use std::collections::HashMap;
+
 use super::dom::{Document, Kind, Name, NodeId, ROOT, XMLNS_NS};
 
 /// Writes the whole document.
@@ -57,6 +59,9 @@ struct Frame {
 struct Writer {
     out: String,
     bindings: Vec<Binding>,
+    /// Indexes into `bindings`, by prefix and by namespace, so lookups do not scan.
+    by_prefix: HashMap<String, Vec<usize>>,
+    by_uri: HashMap<String, Vec<usize>>,
     frames: Vec<Frame>,
 }
 
@@ -69,7 +74,13 @@ impl Writer {
             prefix: String::new(),
             local: String::new(),
         };
-        Writer { out: String::new(), bindings: Vec::new(), frames: vec![base] }
+        Writer {
+            out: String::new(),
+            bindings: Vec::new(),
+            by_prefix: HashMap::new(),
+            by_uri: HashMap::new(),
+            frames: vec![base],
+        }
     }
 
     fn top(&mut self) -> &mut Frame {
@@ -79,15 +90,17 @@ impl Writer {
 
     /// The innermost binding of `prefix`, if any.
     fn lookup(&self, prefix: &str) -> Option<usize> {
-        self.bindings.iter().rposition(|b| b.prefix == prefix)
+        self.by_prefix.get(prefix)?.last().copied()
     }
 
     /// The innermost prefix bound to `uri` that is not shadowed.
     fn find_prefix(&self, uri: &str) -> Option<String> {
-        (0..self.bindings.len())
+        let candidates = self.by_uri.get(uri)?;
+        candidates
+            .iter()
             .rev()
-            .find(|&i| self.bindings[i].uri == uri && self.lookup(&self.bindings[i].prefix) == Some(i))
-            .map(|i| self.bindings[i].prefix.clone())
+            .find(|&&i| self.lookup(&self.bindings[i].prefix) == Some(i))
+            .map(|&i| self.bindings[i].prefix.clone())
     }
 
     /// `PushNamespace`: records a binding for the current element; `declared` says whether
@@ -127,6 +140,9 @@ impl Writer {
                     // The writer's own declaration is silenced by the document's.
                     self.bindings[i].declared = true;
                 }
+                let i = self.bindings.len();
+                self.by_prefix.entry(prefix.to_string()).or_default().push(i);
+                self.by_uri.entry(uri.to_string()).or_default().push(i);
                 self.bindings.push(Binding { prefix: prefix.to_string(), uri: uri.to_string(), declared });
             }
         }
@@ -396,10 +412,23 @@ impl Writer {
         self.pop_frame();
     }
 
+    fn truncate_bindings(&mut self, len: usize) {
+        while self.bindings.len() > len {
+            if let Some(b) = self.bindings.pop() {
+                if let Some(v) = self.by_prefix.get_mut(&b.prefix) {
+                    v.pop();
+                }
+                if let Some(v) = self.by_uri.get_mut(&b.uri) {
+                    v.pop();
+                }
+            }
+        }
+    }
+
     fn pop_frame(&mut self) {
         if self.frames.len() > 1 {
             if let Some(frame) = self.frames.pop() {
-                self.bindings.truncate(frame.ns_start);
+                self.truncate_bindings(frame.ns_start);
             }
         }
     }

@@ -23,6 +23,11 @@ pub(crate) const MAX_XPATH_NESTING: usize = 32;
 /// recurses once per operator, so this bounds its stack use.
 pub(crate) const MAX_XPATH_OPERATORS: usize = 512;
 
+/// The most attributes an element may have for XPath. sxd-document spends time
+/// quadratic in an element's attribute count building it, so wider elements are refused
+/// rather than let a crafted document stall evaluation.
+pub(crate) const MAX_XPATH_ATTRIBUTES: usize = 1_000;
+
 /// One node of a node-set result.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Item {
@@ -113,7 +118,7 @@ pub(crate) fn evaluate(doc: &Document, expression: &str) -> Result<Outcome, Stri
 
     let package = Package::new();
     let sdoc = package.as_document();
-    let map = copy_tree(doc, sdoc);
+    let map = copy_tree(doc, sdoc)?;
 
     let mut context = Context::new();
     context.set_function("lang", Lang);
@@ -202,7 +207,7 @@ fn qname<'a>(ns: &'a str, local: &'a str) -> QName<'a> {
 /// Copies our tree into sxd-document's, iteratively, and returns the map from its nodes
 /// back to ours.
 #[allow(clippy::mutable_key_type)] // see `evaluate`
-fn copy_tree<'d>(doc: &Document, sdoc: dom::Document<'d>) -> HashMap<XNode<'d>, NodeId> {
+fn copy_tree<'d>(doc: &Document, sdoc: dom::Document<'d>) -> Result<HashMap<XNode<'d>, NodeId>, String> {
     let mut map = HashMap::new();
     map.insert(XNode::Root(sdoc.root()), ROOT);
     let mut stack: Vec<(NodeId, Parent<'d>)> = vec![(ROOT, Parent::Root(sdoc.root()))];
@@ -213,6 +218,13 @@ fn copy_tree<'d>(doc: &Document, sdoc: dom::Document<'d>) -> HashMap<XNode<'d>, 
             let child = children[i];
             match doc.kind(child) {
                 Kind::Element(e) => {
+                    if e.attributes.len() > MAX_XPATH_ATTRIBUTES {
+                        return Err(format!(
+                            "the element '{}' has {} attributes; XPath is evaluated on elements with at most {MAX_XPATH_ATTRIBUTES}",
+                            e.name.qualified(),
+                            e.attributes.len()
+                        ));
+                    }
                     let element = sdoc.create_element(qname(&e.name.ns, &e.name.local));
                     if !e.name.prefix.is_empty() {
                         element.set_preferred_prefix(Some(&e.name.prefix));
@@ -285,7 +297,7 @@ fn copy_tree<'d>(doc: &Document, sdoc: dom::Document<'d>) -> HashMap<XNode<'d>, 
             i += 1;
         }
     }
-    map
+    Ok(map)
 }
 
 #[cfg(test)]
@@ -369,6 +381,9 @@ mod tests {
             let e = eval(PRODUCE, xpath).err().unwrap_or_default();
             assert!(e.contains(fragment), "{xpath}: {e}");
         }
+        let attributes: String = (0..=MAX_XPATH_ATTRIBUTES).map(|i| format!(" a{i}='1'")).collect();
+        let e = eval(&format!("<r{attributes}/>"), "/r").err().unwrap_or_default();
+        assert!(e.contains("at most 1000"), "{e}");
     }
 
     #[test]

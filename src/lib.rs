@@ -24,6 +24,7 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+pub(crate) mod culture;
 pub mod error;
 pub mod eval;
 pub mod functions;

@@ -343,7 +343,13 @@ impl ExactParser<'_> {
 
     fn literal(&mut self, text: &str) -> Option<()> {
         for c in text.chars() {
-            let next = self.rest.chars().next()?;
+            let Some(next) = self.rest.chars().next() else {
+                // White space at the end of the format matches the end of the text.
+                if c.is_whitespace() {
+                    continue;
+                }
+                return None;
+            };
             let same = next == c
                 || (next.is_whitespace() || next == '\u{a0}' || next == '\u{202f}') && c.is_whitespace()
                 || (c == '\u{a0}' || c == '\u{202f}') && next.is_whitespace();
@@ -390,7 +396,11 @@ impl ExactParser<'_> {
     fn run(&mut self, tokens: &[(Token, usize)], today: (i32, u32, u32), utc: bool) -> Option<Timestamp> {
         let mut v = Parsed::default();
         let culture = self.culture;
-        for (token, _) in tokens {
+        let mut skip_next = false;
+        for (index, (token, _)) in tokens.iter().enumerate() {
+            if std::mem::take(&mut skip_next) {
+                continue;
+            }
             match token {
                 Token::Field(c, n) => {
                     let n = *n;
@@ -490,7 +500,16 @@ impl ExactParser<'_> {
                     }
                 }
                 Token::Char(c) => {
-                    self.literal(c.encode_utf8(&mut [0; 4]))?;
+                    if self.literal(c.encode_utf8(&mut [0; 4])).is_none() {
+                        // A '.' before 'F' may be missing with the fraction (as 'F'
+                        // writes it for a zero fraction).
+                        let optional_point =
+                            *c == '.' && matches!(tokens.get(index + 1), Some((Token::Field('F', _), _)));
+                        if !optional_point {
+                            return None;
+                        }
+                        skip_next = true;
+                    }
                 }
                 Token::Literal(s) => {
                     if s == "GMT" || s == "Z" {

@@ -154,7 +154,7 @@ pub(crate) const FUNCTIONS: &[Function] = &[
         &[req("timespan", Ty::STRING.or(Ty::INT)), opt("format", FMT), opt("locale", Ty::STRING)],
         "String",
         "flowexpr extension: formats a time span (dateDifference's text, or ticks) with a .NET TimeSpan format.",
-        "formatTimeSpan('1268.04:05:06', 'd\\' days\\'') → '1268 days'",
+        "formatTimeSpan('1268.04:05:06', 'd'' days''') → '1268 days'",
         format_time_span,
     ),
     Function::eager(

@@ -32,6 +32,7 @@ en), so the ~800 cultures fit in a small table.
 import os
 import re
 import sys
+import unicodedata
 
 import babel
 from babel import Locale
@@ -260,7 +261,8 @@ def rust_str(s):
             out.append("\\\\")
         elif ch == '"':
             out.append('\\"')
-        elif ord(ch) < 0x20 or 0x7f <= ord(ch) < 0xa0 or ch in "\u00a0\u202f\u200e\u200f\u061c":
+        elif (ord(ch) < 0x20 or 0x7f <= ord(ch) < 0xa0 or unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp")
+              and ch != " "):
             out.append(f"\\u{{{ord(ch):x}}}")
         else:
             out.append(ch)

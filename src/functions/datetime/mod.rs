@@ -464,7 +464,7 @@ fn convert_error(call: &Call<'_, '_>, args: &Args<'_>, e: ConvertError) -> Error
 /// offset, hence server-local, which is UTC) timestamp may only come from UTC.
 fn instant_in(call: &Call<'_, '_>, args: &Args<'_>, t: Timestamp, source: &Zone) -> Result<i64> {
     match t.kind {
-        Kind::Unspecified => source.to_utc(t.ticks).map_err(|e| convert_error(call, args, e)),
+        Kind::Unspecified => source.instant_of(t.ticks).map_err(|e| convert_error(call, args, e)),
         Kind::Utc | Kind::Local if source.is_utc() => Ok(t.ticks),
         Kind::Utc | Kind::Local => Err(args.invalid(
             0,
@@ -482,7 +482,7 @@ fn clock_in(call: &Call<'_, '_>, args: &Args<'_>, utc: i64, destination: &Zone) 
     if destination.is_utc() {
         return Timestamp::from_ticks(utc, Kind::Utc).ok_or_else(|| out_of_range(call));
     }
-    destination.from_utc(utc).map_err(|e| convert_error(call, args, e))
+    destination.clock_at(utc).map_err(|e| convert_error(call, args, e))
 }
 
 fn convert_from_utc(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {

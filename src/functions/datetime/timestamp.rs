@@ -84,7 +84,9 @@ impl Timestamp {
         (0..=MAX_TICKS).contains(&ticks).then_some(Timestamp { ticks, kind })
     }
 
-    /// A timestamp from calendar fields, if they make a valid date and time.
+    /// A timestamp from calendar fields, if they make a valid date and time (the
+    /// arguments of .NET's `DateTime` constructor).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn from_parts(
         year: i32,
         month: u32,
@@ -563,11 +565,13 @@ fn resolve_date(
 mod tests {
     use super::*;
 
-    fn p(text: &str) -> Option<(i32, u32, u32, u32, u32, u32, i64, Kind)> {
+    type Parts = (i32, u32, u32, u32, u32, u32, i64, Kind);
+
+    fn p(text: &str) -> Option<Parts> {
         p_in(text, &Culture::en_us())
     }
 
-    fn p_in(text: &str, culture: &Culture) -> Option<(i32, u32, u32, u32, u32, u32, i64, Kind)> {
+    fn p_in(text: &str, culture: &Culture) -> Option<Parts> {
         parse(text, culture, (2024, 6, 1)).map(|t| {
             let f = t.fields();
             (f.year, f.month, f.day, f.hour, f.minute, f.second, f.fraction, t.kind)

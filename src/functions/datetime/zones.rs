@@ -80,7 +80,7 @@ impl Zone {
     }
 
     /// The clock time in this zone at the UTC instant `utc_ticks`, with no kind.
-    pub(crate) fn from_utc(&self, utc_ticks: i64) -> Result<Timestamp, ConvertError> {
+    pub(crate) fn clock_at(&self, utc_ticks: i64) -> Result<Timestamp, ConvertError> {
         let naive = to_naive(utc_ticks).ok_or(ConvertError::OutOfRange)?;
         let offset = self.tz.offset_from_utc_datetime(&naive).fix().local_minus_utc();
         let ticks = utc_ticks + i64::from(offset) * TICKS_PER_SECOND;
@@ -90,7 +90,7 @@ impl Zone {
     /// The UTC instant of the clock time `local_ticks` in this zone. An ambiguous time
     /// (when clocks go back) is read as standard time, the later instant, as .NET does; a
     /// time in the gap (when clocks go forward) is invalid, as in .NET.
-    pub(crate) fn to_utc(&self, local_ticks: i64) -> Result<i64, ConvertError> {
+    pub(crate) fn instant_of(&self, local_ticks: i64) -> Result<i64, ConvertError> {
         let naive = to_naive(local_ticks).ok_or(ConvertError::OutOfRange)?;
         let offset = match self.tz.offset_from_local_datetime(&naive) {
             LocalResult::Single(o) => o.fix().local_minus_utc(),

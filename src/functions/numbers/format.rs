@@ -323,7 +323,7 @@ fn standard(
             let mut d = digits_of(n, Mode::Exact);
             d.round_decimals(p as i64);
             let body = fixed(&d, p, letter.eq_ignore_ascii_case(&'N'), culture);
-            if !(d.negative && !d.is_zero()) {
+            if !d.negative || d.is_zero() {
                 return Ok(body);
             }
             Ok(if letter.eq_ignore_ascii_case(&'N') {

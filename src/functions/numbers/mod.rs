@@ -168,8 +168,7 @@ fn parse_number(text: &str, culture: &Culture, styles: Styles) -> Option<Parsed>
     let mut seen_point = false;
     let group = culture.group_separator();
     let decimal = culture.decimal_separator();
-    loop {
-        let Some(c) = rest.chars().next() else { break };
+    while let Some(c) = rest.chars().next() {
         if c.is_ascii_digit() {
             if seen_point {
                 frac.push(c);

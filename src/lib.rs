@@ -25,6 +25,7 @@
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub(crate) mod culture;
 pub mod error;
 pub mod eval;
 pub mod flowtest;

@@ -81,13 +81,10 @@ fn the_readme_command_runs_the_reconciliation_example() {
     let flow = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/reconciliation/flow.json");
     let (code, _, stderr) = flowexpr(&["run", flow, "--demo-server"]);
     assert!(stderr.contains("demo API listening on http://127.0.0.1:"), "{stderr}");
-    let dates = flowexpr::workflow::engine().lookup("formatDateTime").is_some_and(|f| f.is_implemented());
-    if dates {
-        assert_eq!(code, 0, "{stderr}");
-        assert!(stderr.trim_end().lines().last().is_some_and(|l| l.starts_with("Run Succeeded")), "{stderr}");
-    } else {
-        // Until the date functions land, Get_Transactions fails and the catch scope runs.
-        assert_eq!(code, 1, "{stderr}");
-        assert!(stderr.contains("formatDateTime") && stderr.contains("Explain_Other"), "{stderr}");
-    }
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.trim_end().lines().last().is_some_and(|l| l.starts_with("Run Succeeded")), "{stderr}");
+    assert!(
+        stderr.contains("Post_Batch") && stderr.contains("Skipped") && stderr.contains("Catch"),
+        "{stderr}"
+    );
 }

@@ -16,21 +16,8 @@ fn eval(record: &Value, expression: &str) -> String {
     workflow::engine().eval(expression, &ctx).map(|v| v.to_string()).unwrap_or_else(|e| format!("error: {e}"))
 }
 
-/// The example flow. Until the date functions are in the library, the `created_after`
-/// query is a fixed date instead of `formatDateTime(addDays(utcNow(), -7), 'yyyy-MM-dd')`.
 fn reconciliation() -> Workflow {
-    let dates = workflow::engine().lookup("formatDateTime").is_some_and(|f| f.is_implemented())
-        && workflow::engine().lookup("addDays").is_some_and(|f| f.is_implemented());
-    let text = if dates {
-        FLOW.to_string()
-    } else {
-        let week_ago = (chrono::Utc::now() - chrono::Duration::days(7)).format("%Y-%m-%d").to_string();
-        eprintln!(
-            "note: formatDateTime/addDays are not implemented yet; created_after is fixed to {week_ago}"
-        );
-        FLOW.replace("@{formatDateTime(addDays(utcNow(), -7), 'yyyy-MM-dd')}", &week_ago)
-    };
-    Workflow::from_json_str(&text).unwrap_or_else(|e| panic!("{e:#}"))
+    Workflow::from_json_str(FLOW).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn options(server: &DemoServer) -> RunOptions {

@@ -416,7 +416,11 @@ pub(crate) fn html_table(headers: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
-fn response(run: &RunState<'_>, def: &ActionDef, inputs: impl Fn() -> Result<Value, Box<Outcome>>) -> Outcome {
+fn response(
+    run: &RunState<'_>,
+    def: &ActionDef,
+    inputs: impl Fn() -> Result<Value, Box<Outcome>>,
+) -> Outcome {
     let i = match inputs() {
         Ok(v) => v,
         Err(o) => return *o,

@@ -848,3 +848,78 @@ fn summary_shows_the_tree() {
         finished.summary
     );
 }
+
+#[test]
+fn run_time_limits_fail_with_clear_errors() {
+    let big = format!("[{}0]", "0,".repeat(100_000));
+    let finished =
+        run(&flow(&format!(r#"{{"L": {{"type": "Foreach", "foreach": {big}, "actions": {{}}}}}}"#)));
+    assert_eq!(eval(&finished.record, "actions('L').code"), r#""ForeachItemsLimitExceeded""#);
+    assert_eq!(
+        eval(&finished.record, "actions('L').error.message"),
+        r#""The 'foreach' of action 'L' has 100001 items; the limit is 100000 items.""#
+    );
+    let finished = run(&flow(&format!(
+        r#"{{"I": {{"type": "InitializeVariable", "inputs": {{"variables": [{{"name": "a", "type": "array", "value": {big}}}]}}}}}}"#
+    )));
+    assert_eq!(
+        eval(&finished.record, "actions('I').error.message"),
+        r#""The array variable 'a' would hold 100001 items; the limit is 100000.""#
+    );
+    check_cases(&[(
+        "until count from an expression",
+        r#"{"U": {"type": "Until", "expression": "@true", "limit": {"count": "@add(5000, 1)"}, "actions": {}}}"#,
+        Status::Failed,
+        &[("actions('U').code", r#""InvalidTemplate""#)],
+    )]);
+    let outputs: String =
+        (0..11).map(|i| format!(r#""o{i}": {{"type": "int", "value": 1}}"#)).collect::<Vec<_>>().join(",");
+    let e = Workflow::from_json_str(&format!(
+        r#"{{"triggers": {{}}, "actions": {{}}, "outputs": {{{outputs}}}}}"#
+    ))
+    .err()
+    .map(|e| e.to_string());
+    assert!(e.is_some_and(|e| e.contains("11 outputs; the limit is 10")));
+    let params: String = (0..51)
+        .map(|i| format!(r#""p{i}": {{"type": "int", "defaultValue": 1}}"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    let e = Workflow::from_json_str(&format!(
+        r#"{{"parameters": {{{params}}}, "triggers": {{}}, "actions": {{}}}}"#
+    ))
+    .err()
+    .map(|e| e.to_string());
+    assert!(e.is_some_and(|e| e.contains("51 parameters; the limit is 50")));
+    assert!(
+        Workflow::from_json_str(&format!(
+            r#"{{"definition": {{"parameters": {{{params}}}, "triggers": {{}}, "actions": {{}}}}}}"#
+        ))
+        .is_ok(),
+        "Standard allows 500"
+    );
+    let vars: String = (0..251)
+        .map(|i| format!(r#""V{i}": {{"type": "InitializeVariable", "inputs": {{"variables": [{{"name": "v{i}", "type": "integer"}}]}}}}"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    let e = Workflow::from_json_str(&flow(&format!("{{{vars}}}"))).err().map(|e| e.to_string());
+    assert!(e.is_some_and(|e| e.contains("251 variables; the limit is 250")));
+    let long = "d".repeat(257);
+    let e = Workflow::from_json_str(&flow(&format!(
+        r#"{{"A": {{"type": "Compose", "description": "{long}"}}}}"#
+    )))
+    .err()
+    .map(|e| e.to_string());
+    assert!(e.is_some_and(|e| e.contains("/actions/A/description")));
+}
+
+#[test]
+fn workflow_outputs_and_loop_results_are_in_the_record() {
+    let finished = run(r#"{"triggers": {}, "actions": {
+        "L": {"type": "Foreach", "foreach": "@createArray(1, 2)", "actions": {"C": {"type": "Compose", "inputs": "@mul(item(), 10)"}}}},
+        "outputs": {"total": {"type": "int", "value": "@add(1, 2)"}, "when": {"type": "string", "value": "@utcNow()"}}}"#);
+    assert_eq!(eval(&finished.record, "length(result('L')[0]['outputs'])"), "2");
+    let record = &finished.record;
+    assert_eq!(record.member("outputs").and_then(|o| o.member("total")), Some(Value::Int(3)));
+    assert_eq!(eval(record, "actions('C').repetitions[1].iterationIndexes"), r#"{"L":1}"#);
+    assert_eq!(record.member("clock").map(|c| c.to_string()), Some(format!("\"{CLOCK}\"")));
+}

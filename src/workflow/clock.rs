@@ -35,6 +35,11 @@ impl Clock {
         Clock { start: Utc::now(), real_start: Instant::now(), scale: 1.0 }
     }
 
+    /// The time the run started at.
+    pub fn start(&self) -> DateTime<Utc> {
+        self.start
+    }
+
     /// The time scale.
     pub fn scale(&self) -> f64 {
         self.scale

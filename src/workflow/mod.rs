@@ -274,7 +274,7 @@ pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
     let parameters = params::resolve(workflow, &options.parameters, &options.environment)?;
     check_mocks(workflow, &options.mocks)?;
     let clock = Clock::new(options.clock, options.time_scale)?;
-    let start = clock.now();
+    let start = clock.start();
     let run_id = new_run_id();
     let trigger = trigger_record(workflow, &options, start);
     let info = workflow_info(&options.workflow_name, &run_id);

@@ -210,3 +210,29 @@ fn every_corpus_workflow_loads() {
         "{unsupported:?}"
     );
 }
+
+#[test]
+fn reconciliation_runs_on_the_example_mocks() {
+    let mocks = Mocks::from_json_str(include_str!("../examples/reconciliation/mocks.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let environment = vec![
+        ("FLOWEXPR_PARAM_clientSecret".to_string(), "s3cret-value".to_string()),
+        ("FLOWEXPR_PARAM_crmApiKey".to_string(), "k3y-value".to_string()),
+    ];
+    let options = RunOptions { mocks, environment, time_scale: 0.0001, ..RunOptions::default() };
+    let finished = workflow::run(&reconciliation(), options).unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(finished.status, Status::Succeeded, "{}", finished.summary);
+    let r = &finished.record;
+    assert_eq!(
+        eval(r, "outputs('Summary')"),
+        r#"{"transactions":3,"crmRecords":2,"discrepancies":2,"batchesPosted":1}"#
+    );
+    // The 503 was retried, then two pages were read: three requests in all.
+    assert_eq!(eval(r, "length(actions('Get_Transactions').attempts)"), "3");
+    assert_eq!(eval(r, "actions('Get_Transactions').attempts[0].statusCode"), "503");
+    let text = r.to_string();
+    assert!(
+        !text.contains("s3cret-value") && !text.contains("k3y-value"),
+        "secrets from the environment are redacted"
+    );
+}

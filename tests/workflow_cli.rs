@@ -52,6 +52,20 @@ fn exit_codes_summary_and_run_record() {
     let (code, stdout, stderr) = flowexpr(&["eval", "--context", &out, "outputs('Greet')"]);
     assert_eq!((code, stdout.trim()), (0, r#""Hello Ann, order 7""#), "{stderr}");
 
+    let respond = write(
+        &dir,
+        "respond.json",
+        r#"{"triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {"R": {"type": "Response", "kind": "Http", "inputs": {"statusCode": 202, "body": "@triggerBody()"}}}}"#,
+    );
+    let (code, stdout, stderr) =
+        flowexpr(&["run", &respond, "--trigger-body", &body, "--trigger-header", "X-Id=1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(r#""statusCode": 202"#) && stdout.contains(r#""id": 7"#),
+        "the Response goes to stdout: {stdout}"
+    );
+
     let failing = write(
         &dir,
         "failing.json",

@@ -36,7 +36,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     time_scale: f64,
     /// Write the run record (the run-context shape `flowexpr eval --context` reads) here;
-    /// `-` for standard output.
+    /// `-` for standard output. Without it, standard output gets what a Response action
+    /// sent, if one ran.
     #[arg(long, value_name = "FILE")]
     out: Option<String>,
     /// Start the built-in demo API on 127.0.0.1 and point the flow's apiBaseUrl, clientId,
@@ -82,7 +83,6 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     let name = args.flow.display().to_string();
     let flow = Workflow::load(&args.flow).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
     let mut parameters = Object::new();
-    #[cfg(feature = "cli")]
     let demo = if args.demo_server {
         let server = workflow::demo::DemoServer::start()
             .map_err(|e| Failure::Usage(format!("cannot start the demo server: {e}")))?;
@@ -131,9 +131,12 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         transport: None,
     };
     let finished = workflow::run(&flow, options).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
-    #[cfg(feature = "cli")]
     drop(demo);
     eprint!("{}", finished.summary);
+    // The caller's view: what a Response action sent.
+    if let (Some(response), false) = (&finished.response, args.out.as_deref() == Some("-")) {
+        print_json(response, false)?;
+    }
     match args.out.as_deref() {
         None => {}
         Some("-") => print_json(&finished.record, false)?,

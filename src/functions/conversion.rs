@@ -329,15 +329,6 @@ pub(crate) fn text_of<'v>(args: &Args<'v>, index: usize) -> Result<Cow<'v, str>>
     }
 }
 
-/// Argument `index` as a string, or binary content as text (for the decoding functions,
-/// whose input may arrive as binary through implicit conversion).
-fn string_or_binary<'v>(args: &Args<'v>, index: usize) -> Result<Cow<'v, str>> {
-    match args.value(index) {
-        Value::String(_) | Value::Binary(_) => text_of(args, index),
-        _ => Err(expects(args, index, "a string")),
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Base64, percent-encoding and data URIs.
 
@@ -577,9 +568,15 @@ fn base64(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     Ok(Value::from(base64_encode(&bytes)))
 }
 
+/// The base64 argument of `base64ToBinary` / `base64ToString`, decoded. Binary content
+/// stands for its base64 text (its `$content`), so it decodes to its own bytes.
 fn decode_base64_arg(args: &Args<'_>) -> Result<Binary> {
-    let text = string_or_binary(args, 0)?;
-    Binary::from_base64(OCTET_STREAM, &text).map_err(|e| {
+    let text = match args.value(0) {
+        Value::String(s) => s,
+        Value::Binary(b) => return Ok(Binary::octet_stream(b.shared_bytes())),
+        _ => return Err(expects(args, 0, "a string")),
+    };
+    Binary::from_base64(OCTET_STREAM, text).map_err(|e| {
         args.invalid(
             0,
             format!("was invoked with a parameter that is not valid. The value cannot be decoded from base64: {e}"),

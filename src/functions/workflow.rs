@@ -502,38 +502,45 @@ fn parse_multipart(bytes: &[u8], boundary: &str) -> Vec<Field> {
     fields
 }
 
+/// What kind of form body a body is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FormKind {
+    /// `application/x-www-form-urlencoded` (or a `$formdata` list).
+    Encoded,
+    /// `multipart/*` (or a `$multipart` list).
+    Multipart,
+}
+
 /// The fields of a form-data, form-encoded or multipart body, or `None` if the body is
 /// none of these. `headers` are the outputs' headers (for a string body).
-fn form_fields(headers: Option<&Value>, body: &Value) -> Option<Vec<Field>> {
+fn form_fields(headers: Option<&Value>, body: &Value) -> Option<(FormKind, Vec<Field>)> {
     match body {
         Value::Object(o) => {
             if let Some(Value::Array(entries)) = o.get_ci("$formdata") {
-                return Some(
-                    entries
-                        .iter()
-                        .map(|e| Field {
-                            name: e.member("key").and_then(|k| k.as_str().map(str::to_string)),
-                            value: e.member("value").unwrap_or_default(),
-                        })
-                        .collect(),
-                );
+                let fields = entries
+                    .iter()
+                    .map(|e| Field {
+                        name: e.member("key").and_then(|k| k.as_str().map(str::to_string)),
+                        value: e.member("value").unwrap_or_default(),
+                    })
+                    .collect();
+                return Some((FormKind::Encoded, fields));
             }
             if let Some(Value::Array(parts)) = o.get_ci("$multipart") {
-                return Some(
-                    parts
-                        .iter()
-                        .map(|part| {
-                            let disposition = part
-                                .member("headers")
-                                .and_then(|h| h.member("Content-Disposition"))
-                                .and_then(|d| d.as_str().map(str::to_string));
-                            Field {
-                                name: disposition.and_then(|d| header_param(&d, "name").map(str::to_string)),
-                                value: part.member("body").unwrap_or_default(),
-                            }
-                        })
-                        .collect(),
-                );
+                let fields = parts
+                    .iter()
+                    .map(|part| {
+                        let disposition = part
+                            .member("headers")
+                            .and_then(|h| h.member("Content-Disposition"))
+                            .and_then(|d| d.as_str().map(str::to_string));
+                        Field {
+                            name: disposition.and_then(|d| header_param(&d, "name").map(str::to_string)),
+                            value: part.member("body").unwrap_or_default(),
+                        }
+                    })
+                    .collect();
+                return Some((FormKind::Multipart, fields));
             }
             None
         }
@@ -546,26 +553,35 @@ fn form_fields(headers: Option<&Value>, body: &Value) -> Option<Vec<Field>> {
     }
 }
 
-fn fields_of(content_type: &str, bytes: &[u8]) -> Option<Vec<Field>> {
+fn fields_of(content_type: &str, bytes: &[u8]) -> Option<(FormKind, Vec<Field>)> {
     let kind = essence(content_type);
     if kind == "application/x-www-form-urlencoded" {
-        return Some(parse_urlencoded(&String::from_utf8_lossy(bytes)));
+        return Some((FormKind::Encoded, parse_urlencoded(&String::from_utf8_lossy(bytes))));
     }
     if kind.starts_with("multipart/") {
-        return Some(parse_multipart(bytes, header_param(content_type, "boundary")?));
+        return Some((FormKind::Multipart, parse_multipart(bytes, header_param(content_type, "boundary")?)));
     }
     None
 }
 
-/// The fields of the body in `outputs` (of the action or trigger named by `whose`).
-fn outputs_fields(call: &Call<'_, '_>, outputs: &Value, whose: &str) -> Result<Vec<Field>> {
+/// The fields of the body in `outputs` (of the action or trigger named by `whose`); with
+/// `multipart`, only a multipart body will do.
+fn outputs_fields(call: &Call<'_, '_>, outputs: &Value, whose: &str, multipart: bool) -> Result<Vec<Field>> {
     let body = outputs.member("body").unwrap_or_default();
-    form_fields(outputs.member("headers").as_ref(), &body).ok_or_else(|| {
-        call.error(format!(
+    match form_fields(outputs.member("headers").as_ref(), &body) {
+        Some((kind, fields)) if !multipart || kind == FormKind::Multipart => Ok(fields),
+        Some(_) => Err(call.error(format!(
+            "expects the output body of {whose} to be multipart content; it is form-encoded."
+        ))),
+        None if multipart => Err(call.error(format!(
+            "expects the output body of {whose} to be multipart content; it is of type '{}'.",
+            body.value_type()
+        ))),
+        None => Err(call.error(format!(
             "expects the output body of {whose} to be form data (application/x-www-form-urlencoded or multipart/form-data); it is of type '{}'.",
             body.value_type()
-        ))
-    })
+        ))),
+    }
 }
 
 fn action_outputs(call: &Call<'_, '_>, args: &Args<'_>) -> Result<(Value, String)> {
@@ -612,38 +628,38 @@ fn part_at(
 fn form_data_value(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let (outputs, whose) = action_outputs(call, &args)?;
     let key = args.str(1)?;
-    let values = values_for(outputs_fields(call, &outputs, &whose)?, key);
+    let values = values_for(outputs_fields(call, &outputs, &whose, false)?, key);
     single_value(call, values, key, &whose)
 }
 
 fn form_data_multi_values(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let (outputs, whose) = action_outputs(call, &args)?;
     let key = args.str(1)?;
-    Ok(Value::array(values_for(outputs_fields(call, &outputs, &whose)?, key)))
+    Ok(Value::array(values_for(outputs_fields(call, &outputs, &whose, false)?, key)))
 }
 
 fn multipart_body(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let (outputs, whose) = action_outputs(call, &args)?;
-    let fields = outputs_fields(call, &outputs, &whose)?;
+    let fields = outputs_fields(call, &outputs, &whose, true)?;
     part_at(call, &args, 1, fields, &whose)
 }
 
 fn trigger_form_data_value(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let (outputs, whose) = trigger_outputs_value(call);
     let key = args.str(0)?;
-    let values = values_for(outputs_fields(call, &outputs, &whose)?, key);
+    let values = values_for(outputs_fields(call, &outputs, &whose, false)?, key);
     single_value(call, values, key, &whose)
 }
 
 fn trigger_form_data_multi_values(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let (outputs, whose) = trigger_outputs_value(call);
     let key = args.str(0)?;
-    Ok(Value::array(values_for(outputs_fields(call, &outputs, &whose)?, key)))
+    Ok(Value::array(values_for(outputs_fields(call, &outputs, &whose, false)?, key)))
 }
 
 fn trigger_multipart_body(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let (outputs, whose) = trigger_outputs_value(call);
-    let fields = outputs_fields(call, &outputs, &whose)?;
+    let fields = outputs_fields(call, &outputs, &whose, true)?;
     part_at(call, &args, 0, fields, &whose)
 }
 

@@ -597,11 +597,11 @@ fn base64_to_string(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
 
 fn binary(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let value = args.value(0);
-    let bytes: Vec<u8> = match value {
+    let bytes: std::sync::Arc<[u8]> = match value {
         Value::Null => return Err(expects(&args, 0, "a value that is not null")),
-        Value::Binary(b) => b.bytes().to_vec(),
-        Value::String(s) => s.as_bytes().to_vec(),
-        other => other.to_text().into_bytes(),
+        Value::Binary(b) => b.shared_bytes(),
+        Value::String(s) => s.as_bytes().into(),
+        other => other.to_text().into_bytes().into(),
     };
     call.charge(bytes.len() as u64 / 64)?;
     Ok(Value::binary(Binary::octet_stream(bytes)))

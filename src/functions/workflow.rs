@@ -474,13 +474,18 @@ fn parse_multipart(bytes: &[u8], boundary: &str) -> Vec<Field> {
         let mut content = &bytes[start..end];
         content = content.strip_suffix(b"\n").unwrap_or(content);
         content = content.strip_suffix(b"\r").unwrap_or(content);
-        let (head, body) = match find_bytes(content, b"\r\n\r\n", 0) {
-            Some(i) => (&content[..i], &content[i + 4..]),
-            None => match find_bytes(content, b"\n\n", 0) {
-                Some(i) => (&content[..i], &content[i + 2..]),
-                None if content.starts_with(b"\r\n") => (&content[..0], &content[2..]),
+        // Headers end at the first empty line (the part may have none).
+        let (head, body) = if let Some(body) = content.strip_prefix(b"\r\n") {
+            (&content[..0], body)
+        } else if let Some(body) = content.strip_prefix(b"\n") {
+            (&content[..0], body)
+        } else {
+            let crlf = find_bytes(content, b"\r\n\r\n", 0).map(|i| (i, 4));
+            let lf = find_bytes(content, b"\n\n", 0).map(|i| (i, 2));
+            match crlf.into_iter().chain(lf).min() {
+                Some((i, len)) => (&content[..i], &content[i + len..]),
                 None => (content, &content[content.len()..]),
-            },
+            }
         };
         let head = String::from_utf8_lossy(head);
         let header = |name: &str| {
@@ -566,8 +571,15 @@ fn fields_of(content_type: &str, bytes: &[u8]) -> Option<(FormKind, Vec<Field>)>
 
 /// The fields of the body in `outputs` (of the action or trigger named by `whose`); with
 /// `multipart`, only a multipart body will do.
-fn outputs_fields(call: &Call<'_, '_>, outputs: &Value, whose: &str, multipart: bool) -> Result<Vec<Field>> {
+fn outputs_fields(
+    call: &mut Call<'_, '_>,
+    outputs: &Value,
+    whose: &str,
+    multipart: bool,
+) -> Result<Vec<Field>> {
     let body = outputs.member("body").unwrap_or_default();
+    // Parsing scans the body a few times.
+    call.charge(body.approx_size() as u64 / 16)?;
     match form_fields(outputs.member("headers").as_ref(), &body) {
         Some((kind, fields)) if !multipart || kind == FormKind::Multipart => Ok(fields),
         Some(_) => Err(call.error(format!(
@@ -597,7 +609,7 @@ fn values_for(fields: Vec<Field>, key: &str) -> Vec<Value> {
     fields.into_iter().filter(|f| f.name.as_deref() == Some(key)).map(|f| f.value).collect()
 }
 
-fn single_value(call: &Call<'_, '_>, mut values: Vec<Value>, key: &str, whose: &str) -> Result<Value> {
+fn single_value(call: &mut Call<'_, '_>, mut values: Vec<Value>, key: &str, whose: &str) -> Result<Value> {
     match values.len() {
         1 => Ok(values.remove(0)),
         0 => Err(call.error(format!("found no value for the key '{key}' in the form data of {whose}."))),
@@ -665,7 +677,7 @@ fn trigger_multipart_body(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Val
 
 #[cfg(test)]
 mod tests {
-    use crate::{Engine, RunContext};
+    use crate::{Engine, RunContext, Value};
 
     const CTX: &str = r#"{
         "parameters": {"firstName": "Sophia", "age": 42},
@@ -705,6 +717,40 @@ mod tests {
         ] {
             assert_eq!(eval(text).as_deref(), Ok(expected), "{text}");
         }
+    }
+
+    #[test]
+    fn multipart_bodies() {
+        let body = b"preamble\n--b\nContent-Disposition: form-data; name=\"x\"\n\none\n--b\n\nno headers\n--b\r\nContent-Disposition: form-data; name=y\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--b--\r\nepilogue";
+        let fields = super::parse_multipart(body, "b");
+        let names: Vec<Option<&str>> = fields.iter().map(|f| f.name.as_deref()).collect();
+        assert_eq!(names, [Some("x"), None, Some("y")]);
+        assert_eq!(fields[0].value, Value::from("one"));
+        assert_eq!(fields[1].value, Value::from("no headers"));
+        let png = fields[2].value.as_binary().map(|b| (b.content_type().to_string(), b.bytes().to_vec()));
+        assert_eq!(png, Some(("image/png".to_string(), b"\x89PNG".to_vec())));
+        // A boundary that is not at the start of a line is part of the data; an
+        // unterminated body ends with its last complete part.
+        let fields = super::parse_multipart(b"--b\n\na --b c\n--b\n\nlast", "b");
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].value, Value::from("a --b c"));
+        assert!(super::parse_multipart(b"no delimiter", "b").is_empty());
+    }
+
+    #[test]
+    fn urlencoded_bodies() {
+        let fields = super::parse_urlencoded("a=1&b=x+y%21&&c&a=2");
+        let pairs: Vec<(Option<&str>, Value)> =
+            fields.iter().map(|f| (f.name.as_deref(), f.value.clone())).collect();
+        assert_eq!(
+            pairs,
+            [
+                (Some("a"), Value::from("1")),
+                (Some("b"), Value::from("x y!")),
+                (Some("c"), Value::from("")),
+                (Some("a"), Value::from("2"))
+            ]
+        );
     }
 
     #[test]

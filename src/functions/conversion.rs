@@ -329,6 +329,15 @@ pub(crate) fn text_of<'v>(args: &Args<'v>, index: usize) -> Result<Cow<'v, str>>
     }
 }
 
+/// The string parameter of a one-parameter function ("expects its parameter to be a
+/// string").
+fn a_string<'v>(args: &Args<'v>) -> Result<&'v str> {
+    match args.value(0) {
+        Value::String(s) => Ok(s),
+        _ => Err(expects(args, 0, "a string")),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Base64, percent-encoding and data URIs.
 
@@ -484,7 +493,7 @@ fn not_a_data_uri(args: &Args<'_>, detail: &str) -> Error {
 }
 
 fn data_uri_parts<'v>(args: &Args<'v>) -> Result<DataUri<'v>> {
-    DataUri::parse(args.str(0)?)
+    DataUri::parse(a_string(args)?)
         .ok_or_else(|| not_a_data_uri(args, "a data URI starts with 'data:' and has a ',' before its data"))
 }
 
@@ -571,11 +580,10 @@ fn base64(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
 /// The base64 argument of `base64ToBinary` / `base64ToString`, decoded. Binary content
 /// stands for its base64 text (its `$content`), so it decodes to its own bytes.
 fn decode_base64_arg(args: &Args<'_>) -> Result<Binary> {
-    let text = match args.value(0) {
-        Value::String(s) => s,
-        Value::Binary(b) => return Ok(Binary::octet_stream(b.shared_bytes())),
-        _ => return Err(expects(args, 0, "a string")),
-    };
+    if let Value::Binary(b) = args.value(0) {
+        return Ok(Binary::octet_stream(b.shared_bytes()));
+    }
+    let text = a_string(args)?;
     Binary::from_base64(OCTET_STREAM, text).map_err(|e| {
         args.invalid(
             0,
@@ -616,7 +624,7 @@ fn uri_component(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
 }
 
 fn uri_component_to_string(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
-    let text = args.str(0)?;
+    let text = a_string(&args)?;
     call.charge(text.len() as u64 / 64)?;
     Ok(match unescape_data_string(text) {
         Cow::Borrowed(_) => args.value(0).clone(),
@@ -625,7 +633,7 @@ fn uri_component_to_string(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Va
 }
 
 fn uri_component_to_binary(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
-    let text = args.str(0)?;
+    let text = a_string(&args)?;
     call.charge(text.len() as u64 / 64)?;
     let bytes = unescape_data_string(text).into_owned().into_bytes();
     Ok(Value::binary(Binary::octet_stream(bytes)))

@@ -254,8 +254,8 @@ fn conditions_and_switch() {
             &[("outputs('No')", "2"), ("actions('Yes').status", r#""Skipped""#)],
         ),
         (
-            "or / less / contains / lessOrEquals / greaterOrEquals",
-            r#"{"If": {"type": "If", "expression": {"or": [{"less": [5, 3]}, {"and": [{"contains": ["abc", "b"]}, {"lessOrEquals": [1, 1]}, {"greaterOrEquals": [2, 1]}]}]},
+            "or / less / contains / startsWith / endsWith / lessOrEquals / greaterOrEquals",
+            r#"{"If": {"type": "If", "expression": {"or": [{"less": [5, 3]}, {"and": [{"contains": ["abc", "b"]}, {"startsWith": ["Hello", "he"]}, {"endsWith": ["abc", "C"]}, {"lessOrEquals": [1, 1]}, {"greaterOrEquals": [2, 1]}]}]},
             "actions": {"Yes": {"type": "Compose", "inputs": 1}}}}"#,
             Status::Succeeded,
             &[("outputs('Yes')", "1")],

@@ -235,13 +235,15 @@ impl HttpAction {
                     self.minimum_item_count = Some(n as u32)
                 }
                 None | Some(Value::Null) => {}
-                Some(other) => return Err(definition_error(
-                    "/runtimeConfiguration/paginationPolicy/minimumItemCount",
-                    format!(
+                Some(other) => {
+                    return Err(definition_error(
+                        "/runtimeConfiguration/paginationPolicy/minimumItemCount",
+                        format!(
                         "'minimumItemCount' must be an integer from 1 to {MAX_MINIMUM_ITEM_COUNT}; it is {}",
                         other.to_text()
                     ),
-                )),
+                    ))
+                }
             }
         }
         if let Some(secure) = config.member("secureData") {

@@ -10,7 +10,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 use super::redact::{Redactor, REDACTED};
 use super::transport::ClientIdentity;
@@ -340,7 +339,7 @@ impl OAuthClient {
 
     /// The form body of the token request (client-credentials grant).
     pub fn token_request_body(&self, now_unix: i64) -> Result<String, String> {
-        let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+        let enc = super::request::escape_data;
         let mut body = format!(
             "grant_type=client_credentials&client_id={}&resource={}",
             enc(&self.client_id),

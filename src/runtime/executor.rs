@@ -609,11 +609,14 @@ impl Run<'_> {
         let Some(Value::Array(items)) = first.get("value") else { return Ok(None) };
         let mut all: Vec<Value> = items.to_vec();
         let mut page_url = first_url.to_string();
-        let mut link = LINKS.iter().find_map(|k| first.get(k).and_then(|v| v.as_str().map(str::to_string)));
+        let find_link = |body: &Value| {
+            LINKS.iter().find_map(|k| body.member(k).and_then(|v| v.as_str().map(|s| (*k, s.to_string()))))
+        };
+        let mut link = find_link(&Value::Object(first.clone()));
         let mut pages = 1;
-        while let Some(next) = link.take().filter(|l| !l.is_empty()) {
+        while let Some((key, next)) = link.take().filter(|(_, l)| !l.is_empty()) {
             if all.len() >= minimum {
-                link = Some(next);
+                link = Some((key, next));
                 break;
             }
             if pages >= MAX_PAGES {
@@ -660,7 +663,7 @@ impl Run<'_> {
             if let Some(Value::Array(items)) = body.member("value") {
                 all.extend(items.iter().cloned());
             }
-            link = LINKS.iter().find_map(|k| body.member(k).and_then(|v| v.as_str().map(str::to_string)));
+            link = find_link(&body);
             page_url = url;
             outputs.status_code = response.status;
             outputs.headers = headers;
@@ -670,11 +673,8 @@ impl Run<'_> {
         for k in LINKS {
             merged.remove(k);
         }
-        if let Some(l) = link {
-            merged.insert(
-                if first.contains_key("@odata.nextLink") { "@odata.nextLink" } else { "nextLink" },
-                Value::from(l),
-            );
+        if let Some((key, l)) = link.filter(|(_, l)| !l.is_empty()) {
+            merged.insert(key, Value::from(l));
         }
         outputs.body = Some(Value::Object(merged));
         Ok(None)

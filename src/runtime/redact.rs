@@ -48,9 +48,10 @@ impl Redactor {
             return;
         }
         let encoded = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
-        let form = encoded.replace("%20", "+");
+        let data = super::request::escape_data(secret);
+        let form = data.replace("%20", "+");
         let b64 = base64::engine::general_purpose::STANDARD.encode(secret.as_bytes());
-        for s in [secret.to_string(), encoded, form, b64] {
+        for s in [secret.to_string(), encoded, data, form, b64] {
             if !self.secrets.contains(&s) {
                 self.secrets.push(s);
             }

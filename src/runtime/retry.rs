@@ -133,14 +133,16 @@ impl RetryPolicy {
         let duration = |name: &str, default: Option<Duration>| -> Result<Duration, PolicyError> {
             let pointer = format!("/{name}");
             let text = match object.get_ci(name) {
-                None | Some(Value::Null) => return default.ok_or_else(|| {
-                    policy_error(
-                        &pointer,
-                        format!(
+                None | Some(Value::Null) => {
+                    return default.ok_or_else(|| {
+                        policy_error(
+                            &pointer,
+                            format!(
                             "a '{kind}' retry policy needs an '{name}' (an ISO 8601 duration, PT5S to P1D)"
                         ),
-                    )
-                }),
+                        )
+                    })
+                }
                 Some(Value::String(s)) => s.clone(),
                 Some(other) => {
                     return Err(policy_error(

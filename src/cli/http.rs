@@ -82,6 +82,11 @@ pub(crate) fn run(args: HttpArgs) -> Result<(), Failure> {
         let record = runtime.execute(action, &ctx);
         printed.insert(action.name(), record.to_value());
         ctx.actions.insert(action.name(), record.to_context_value());
+        if action.secure_outputs {
+            if let Some(body) = record.body() {
+                runtime.add_secret_strings(body);
+            }
+        }
         if !record.succeeded() {
             let message = record
                 .error

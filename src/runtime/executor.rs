@@ -50,7 +50,7 @@ pub struct HttpRuntime {
     request_timeout: Duration,
     polling_interval: Duration,
     default_authority: String,
-    secrets: Redactor,
+    secrets: Mutex<Redactor>,
     logger: Option<Logger>,
 }
 
@@ -96,7 +96,7 @@ impl HttpRuntime {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             polling_interval: DEFAULT_POLLING_INTERVAL,
             default_authority: DEFAULT_AUTHORITY.to_string(),
-            secrets: Redactor::new(),
+            secrets: Mutex::new(Redactor::new()),
             logger: None,
         }
     }
@@ -154,8 +154,19 @@ impl HttpRuntime {
     /// Secrets to hide in every record, log line and error (the values of `securestring`
     /// and `secureobject` parameters).
     pub fn with_secrets(mut self, secrets: Redactor) -> HttpRuntime {
-        self.secrets = secrets;
+        self.secrets = Mutex::new(secrets);
         self
+    }
+
+    /// Adds the strings inside a value as secrets for the actions run from now on: the
+    /// outputs of an action with secured outputs, which later actions may use (the service
+    /// hides such inputs in run history too).
+    pub fn add_secret_strings(&self, value: &Value) {
+        self.secrets.lock().unwrap_or_else(|p| p.into_inner()).add_strings(value);
+    }
+
+    fn secrets(&self) -> Redactor {
+        self.secrets.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Receives one line per attempt, wait and outcome, with secrets redacted.
@@ -179,7 +190,7 @@ impl HttpRuntime {
     pub fn execute(&self, action: &HttpAction, context: &dyn Context) -> ActionRecord {
         let start = self.clock.now();
         let start_time = self.clock.utc_now();
-        let mut redactor = self.secrets.clone();
+        let mut redactor = self.secrets();
         let finish =
             |status, code: String, inputs, outputs, error, attempts, redactor: Redactor| ActionRecord {
                 name: action.name().to_string(),
@@ -301,7 +312,7 @@ impl HttpRuntime {
     /// (not even a token request): `{"method", "url", "headers", "body"}` with secrets
     /// redacted, and the headers the service would drop under `droppedHeaders`.
     pub fn dry_run(&self, action: &HttpAction, context: &dyn Context) -> Result<Value> {
-        let mut redactor = self.secrets.clone();
+        let mut redactor = self.secrets();
         let rendered = action.render_inputs(context).map_err(|e| {
             let error = template_error(action, &e);
             Error::new(ErrorKind::Evaluation, redactor.redact_text(&error.message))

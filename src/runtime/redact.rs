@@ -77,6 +77,24 @@ impl Redactor {
         }
     }
 
+    /// Adds the strings inside a value (not its numbers or booleans) as secrets; strings too
+    /// short to be secrets on their own are left out.
+    pub fn add_strings(&mut self, value: &Value) {
+        self.add_strings_at(value, 0);
+    }
+
+    fn add_strings_at(&mut self, value: &Value, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match value {
+            Value::String(s) if s.len() >= MIN_SUBSTRING_SECRET => self.add(s),
+            Value::Array(items) => items.iter().for_each(|v| self.add_strings_at(v, depth + 1)),
+            Value::Object(o) => o.values().for_each(|v| self.add_strings_at(v, depth + 1)),
+            _ => {}
+        }
+    }
+
     /// Adds every secret another redactor knows.
     pub fn merge(&mut self, other: &Redactor) {
         for s in &other.secrets {

@@ -106,11 +106,27 @@ impl TestServer {
         TestServer::start_with(Some(config), handler)
     }
 
+    /// A plain HTTP server on a given port.
+    pub fn start_on(
+        port: u16,
+        handler: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static,
+    ) -> TestServer {
+        TestServer::start_with_port(port, None, handler)
+    }
+
     fn start_with(
         tls: Option<Arc<rustls::ServerConfig>>,
         handler: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static,
     ) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        TestServer::start_with_port(0, tls, handler)
+    }
+
+    fn start_with_port(
+        port: u16,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        handler: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static,
+    ) -> TestServer {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local address");
         let received = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));

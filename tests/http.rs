@@ -840,7 +840,7 @@ fn managed_service_identity_is_a_clear_error() {
 fn tls_runtime() -> HttpRuntime {
     let transport = UreqTransport::new(TransportConfig {
         root_certificates: vec![certs::der(certs::CA_PEM)],
-        user_agent: None,
+        ..TransportConfig::default()
     });
     runtime().with_transport(Arc::new(transport))
 }

@@ -1,7 +1,7 @@
 //! Running an Http action: render, authenticate, send with the retry policy, follow the
 //! asynchronous pattern and the pages, and record everything.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::action::HttpAction;
@@ -23,7 +23,7 @@ use super::transport::{
     ClientIdentity, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind, UreqTransport,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::eval::{Context, Engine, Expression};
+use crate::eval::Context;
 use crate::value::{Object, Value};
 
 /// The outbound request timeout by default: the service's (Consumption) 120 seconds.
@@ -387,18 +387,26 @@ impl HttpRuntime {
     }
 
     fn workflow_headers(&self, action: &HttpAction, context: &dyn Context) -> Vec<(String, String)> {
-        static WORKFLOW: OnceLock<Option<Expression>> = OnceLock::new();
-        let expr = WORKFLOW.get_or_init(|| Engine::new().compile("workflow()").ok());
-        let wf = expr.as_ref().and_then(|e| e.eval(context).ok()).unwrap_or_default();
         let text = |v: Option<Value>| v.map(|v| v.to_text()).filter(|s| !s.is_empty());
-        let mut out = Vec::new();
-        if let Some(id) = text(wf.member("id")) {
+        let (id, name, run) = match context.workflow() {
+            Some(wf) => (
+                text(wf.member("id")),
+                text(wf.member("name")),
+                text(wf.member("run").and_then(|r| r.member("name"))),
+            ),
+            // What workflow() gives when the run context does not say.
+            None => {
+                (Some("/workflows/local".to_string()), Some("local".to_string()), Some("local".to_string()))
+            }
+        };
+        let mut out = Vec::with_capacity(5);
+        if let Some(id) = id {
             out.push(("x-ms-workflow-id".to_string(), id));
         }
-        if let Some(name) = text(wf.member("name")) {
+        if let Some(name) = name {
             out.push(("x-ms-workflow-name".to_string(), name));
         }
-        if let Some(run) = text(wf.member("run").and_then(|r| r.member("name"))) {
+        if let Some(run) = run {
             out.push(("x-ms-workflow-run-id".to_string(), run.clone()));
             out.push(("x-ms-client-tracking-id".to_string(), run));
         }

@@ -286,7 +286,18 @@ fn error_value(e: &ActionError, redactor: &Redactor) -> Value {
 /// A time as the service writes it: UTC with seven fractional digits
 /// (`2024-01-15T10:30:00.1234567Z`).
 pub fn format_time(t: DateTime<Utc>) -> String {
-    format!("{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100)
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        // A leap second's nanoseconds run past 10^9; keep seven digits.
+        (t.timestamp_subsec_nanos() / 100).min(9_999_999)
+    )
 }
 
 /// The name of a status code as .NET's `HttpStatusCode` spells it (`OK`, `NotFound`,

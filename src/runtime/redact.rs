@@ -247,4 +247,22 @@ mod tests {
         }));
         assert_eq!(r.redact_value(&b), Value::from(REDACTED));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn a_secret_never_survives_in_any_form(
+            secret in "[ -~]{4,24}",
+            before in "[ -~]{0,16}",
+            after in "[ -~]{0,16}",
+        ) {
+            let mut r = Redactor::new();
+            r.add(&secret);
+            let encoded = super::super::request::escape_data(&secret);
+            for text in [format!("{before}{secret}{after}"), format!("{before}{encoded}{after}")] {
+                let out = r.redact_text(&text);
+                proptest::prop_assert!(!out.contains(&secret), "{out:?} still holds {secret:?}");
+                proptest::prop_assert!(!out.contains(&encoded), "{out:?} still holds {encoded:?}");
+            }
+        }
+    }
 }

@@ -582,4 +582,17 @@ mod tests {
         );
         assert_eq!(e.err().map(|e| e.pointer), Some("/uri".to_string()));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn encoded_queries_decode_to_what_was_given(key in "\\PC{0,12}", value in "\\PC{0,24}") {
+            let url = append_queries("https://x/api", &[(key.clone(), value.clone())]);
+            let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+            let (k, v) = query.split_once('=').unwrap_or(("", ""));
+            proptest::prop_assert!(!v.contains(['&', '=', '#', ' ', '+']));
+            let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+            proptest::prop_assert_eq!(decode(k), key);
+            proptest::prop_assert_eq!(decode(v), value);
+        }
+    }
 }

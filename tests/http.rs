@@ -113,6 +113,18 @@ fn templated_get_with_api_key_and_offset() {
 }
 
 #[test]
+fn connections_are_reused_across_actions() {
+    let server = TestServer::start(|_, _| Reply::json(200, "{}"));
+    let rt = runtime();
+    for i in 0..5 {
+        let a = action(&format!("A{i}"), &format!(r#"{{"method": "GET", "uri": "{}/{i}"}}"#, server.url("")));
+        assert!(rt.execute(&a, &RunContext::new()).succeeded());
+    }
+    assert_eq!(server.received().len(), 5);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
 fn approval_post_sends_json_with_guid_and_trigger_body() {
     let server = TestServer::start(|r, _| Reply::json(201, &format!(r#"{{"received": {}}}"#, r.body_text())));
     let a = action(
@@ -979,6 +991,7 @@ fn secrets_never_reach_records_logs_or_errors() {
     let shown = record.to_value().to_string();
     assert!(!shown.contains("k-SECRET-9"), "{shown}");
     assert!(shown.contains("code=[redacted]"), "{shown}");
+    assert!(!format!("{record:?}").contains("k-SECRET-9"), "Debug leaks: {record:?}");
     let logged = lines.lock().map(|l| l.join("\n")).unwrap_or_default();
     assert!(logged.contains("attempt 2"), "{logged}");
     assert!(!logged.contains("k-SECRET-9"), "{logged}");

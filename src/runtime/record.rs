@@ -191,8 +191,8 @@ impl Outputs {
     }
 }
 
-/// The record of one Http action.
-#[derive(Debug, Clone)]
+/// The record of one Http action. Its `Debug` form is the redacted record.
+#[derive(Clone)]
 pub struct ActionRecord {
     /// The action's name.
     pub name: String,
@@ -219,6 +219,12 @@ pub struct ActionRecord {
     pub secure_outputs: bool,
     /// The action's secrets.
     pub redactor: Redactor,
+}
+
+impl fmt::Debug for ActionRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ActionRecord({})", self.to_value())
+    }
 }
 
 impl ActionRecord {

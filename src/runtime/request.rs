@@ -78,8 +78,9 @@ pub fn escape_data(text: &str) -> String {
     utf8_percent_encode(text, DATA).to_string()
 }
 
-/// The inputs of one request, read from the rendered inputs.
-#[derive(Debug, Clone)]
+/// The inputs of one request, read from the rendered inputs. Its `Debug` form leaves out
+/// header values, queries, the body and the cookie, which may hold secrets.
+#[derive(Clone)]
 pub struct RequestSpec {
     /// The method, upper case.
     pub method: String,
@@ -97,6 +98,18 @@ pub struct RequestSpec {
     pub cookie: Option<String>,
     /// The retry policy.
     pub retry_policy: RetryPolicy,
+}
+
+impl std::fmt::Debug for RequestSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("RequestSpec")
+            .field("method", &self.method)
+            .field("headers", &names)
+            .field("authentication", &self.authentication)
+            .field("retry_policy", &self.retry_policy)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A problem with the rendered inputs: message, and the member (JSON pointer relative to the

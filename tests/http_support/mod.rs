@@ -87,6 +87,7 @@ pub struct TestServer {
     addr: SocketAddr,
     scheme: &'static str,
     received: Arc<Mutex<Vec<Received>>>,
+    connections: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
 }
@@ -131,16 +132,18 @@ impl TestServer {
         let received = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let counter = Arc::new(AtomicUsize::new(0));
+        let connections = Arc::new(AtomicUsize::new(0));
         let handler: Arc<Handler> = Arc::new(handler);
         let scheme = if tls.is_some() { "https" } else { "http" };
         let accept = {
-            let (received, stop) = (received.clone(), stop.clone());
+            let (received, stop, connections) = (received.clone(), stop.clone(), connections.clone());
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
+                    connections.fetch_add(1, Ordering::SeqCst);
                     let (received, counter, handler, tls) =
                         (received.clone(), counter.clone(), handler.clone(), tls.clone());
                     std::thread::spawn(move || {
@@ -167,12 +170,17 @@ impl TestServer {
                 }
             })
         };
-        TestServer { addr, scheme, received, stop, accept: Some(accept) }
+        TestServer { addr, scheme, received, connections, stop, accept: Some(accept) }
     }
 
     /// `http://127.0.0.1:PORT` + path.
     pub fn url(&self, path: &str) -> String {
         format!("{}://127.0.0.1:{}{path}", self.scheme, self.addr.port())
+    }
+
+    /// How many connections were accepted.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Every request received so far.

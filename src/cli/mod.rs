@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod http;
+
 use crate::eval::context::parse_clock;
 use crate::functions::{self, Category};
 use crate::{Engine, Error, RunContext, Value};
@@ -91,6 +93,8 @@ enum Command {
     /// Exit code 0 when the run Succeeded, 1 when it Failed or was Cancelled, 2 when the
     /// definition, its parameters or the mocks are not valid.
     Run(run::RunArgs),
+    /// Run Http actions: render, send with retries, polling and paging, print the record.
+    Http(http::HttpArgs),
     /// List the functions of the language: name, signature, category, help.
     Functions {
         /// Only this category (string, collection, logical, conversion, math, datetime,
@@ -181,6 +185,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check { files, format } => check(&files, format),
         Command::Run(args) => run::run(args),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
+        Command::Http(args) => http::run(args),
     }
 }
 

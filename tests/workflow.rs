@@ -639,7 +639,10 @@ fn mocks_answer_connectors_and_http() {
     assert_eq!(eval(r, "length(actions('Get').attempts)"), "3");
     assert_eq!(eval(r, "actions('Get').attempts[1].waitBeforeNext"), r#""PT1S""#, "Retry-After on 429");
     assert_eq!(eval(r, "actions('Get').attempts[0].waitBeforeNext"), r#""PT10S""#, "the fixed interval");
-    assert_eq!(eval(r, "actions('Get').inputs.uri"), r#""https://api.example.invalid/items?a%20b=1%262""#);
+    assert_eq!(
+        eval(r, "actions('Get').attempts[0].uri"),
+        r#""https://api.example.invalid/items?a%20b=1%262""#
+    );
     assert_eq!(eval(r, "body('Page')"), r#"{"value":[1,2,3]}"#);
 
     let unmocked = Workflow::from_json_str(&flow(r#"{"Send": {"type": "ApiConnection", "inputs": {}}}"#))
@@ -792,6 +795,11 @@ fn definitions_are_validated_with_pointers() {
         let e = Workflow::from_json_str(&flow(actions)).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains(fragment), "{label}: {e}");
     }
+    let bad_http = Workflow::from_json_str(&flow(r#"{"H": {"type": "Http", "inputs": {"method": "GET", "uri": "https://x.invalid", "retryPolicy": {"type": "fixed", "count": 91, "interval": "PT5S"}}}}"#))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bad_http.invalid_actions().len(), 1);
+    let e = workflow::run(&bad_http, options()).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("'H'") && e.contains("/actions/H/inputs/retryPolicy"), "{e}");
     let too_many: String =
         (0..501).map(|i| format!(r#""A{i}": {{"type": "Compose"}}"#)).collect::<Vec<_>>().join(",");
     let e = Workflow::from_json_str(&flow(&format!("{{{too_many}}}")))

@@ -70,6 +70,19 @@ pub struct Workflow {
     pub(crate) standard: bool,
     pub(crate) action_count: usize,
     unsupported: Vec<UnsupportedAction>,
+    invalid: Vec<InvalidAction>,
+}
+
+/// An Http action whose definition the HTTP runtime rejects (a placeholder URI, an
+/// out-of-range retry count, ...): the workflow loads, but cannot run until it is fixed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidAction {
+    /// The action's name.
+    pub name: String,
+    /// The JSON pointer of the offending part.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
 }
 
 /// An action whose type the local runner cannot execute (it needs a mock).
@@ -221,20 +234,55 @@ pub(crate) enum Kind {
     DecrementVariable,
     AppendToArrayVariable,
     AppendToStringVariable,
-    ParseJson { cache: Mutex<Option<(Value, std::sync::Arc<jsonschema::Validator>)>> },
-    Query { from: Document, filter: Template },
-    Select { from: Document, select: Document },
+    ParseJson {
+        cache: Mutex<Option<(Value, std::sync::Arc<jsonschema::Validator>)>>,
+    },
+    Query {
+        from: Document,
+        filter: Template,
+    },
+    Select {
+        from: Document,
+        select: Document,
+    },
     Join,
-    Table { from: Document, format: Document, columns: Option<Vec<(Document, Document)>> },
-    If { condition: Condition, then: Container, otherwise: Container },
-    Switch { expression: Document, cases: Vec<Case>, default: Container },
-    Foreach { items: Document, body: Container, repetitions: usize },
-    Until { condition: Condition, count: Document, timeout: Document, body: Container, fail_on_limit: bool },
-    Scope { body: Container },
+    Table {
+        from: Document,
+        format: Document,
+        columns: Option<Vec<(Document, Document)>>,
+    },
+    If {
+        condition: Condition,
+        then: Container,
+        otherwise: Container,
+    },
+    Switch {
+        expression: Document,
+        cases: Vec<Case>,
+        default: Container,
+    },
+    Foreach {
+        items: Document,
+        body: Container,
+        repetitions: usize,
+    },
+    Until {
+        condition: Condition,
+        count: Document,
+        timeout: Document,
+        body: Container,
+        fail_on_limit: bool,
+    },
+    Scope {
+        body: Container,
+    },
     Terminate,
     Wait,
     Response,
-    Http,
+    /// `None` when the action's definition is not valid (listed in `Workflow::invalid`).
+    Http {
+        action: Option<crate::runtime::HttpAction>,
+    },
     Unsupported,
 }
 
@@ -299,6 +347,7 @@ struct Loader<'e> {
     count: usize,
     variables: usize,
     unsupported: Vec<UnsupportedAction>,
+    invalid: Vec<InvalidAction>,
     trigger_name: Option<Str>,
 }
 
@@ -337,6 +386,7 @@ impl Workflow {
             count: 0,
             variables: 0,
             unsupported: Vec::new(),
+            invalid: Vec::new(),
             trigger_name: None,
         };
         let parameters = load_parameters(root, &base, standard)?;
@@ -375,6 +425,7 @@ impl Workflow {
             standard,
             action_count: loader.count,
             unsupported: loader.unsupported,
+            invalid: loader.invalid,
         })
     }
 
@@ -386,6 +437,12 @@ impl Workflow {
     /// Is it a Standard `workflow.json` (`{"definition": ...}`)?
     pub fn is_standard(&self) -> bool {
         self.standard
+    }
+
+    /// The Http actions whose definitions are not valid; a run refuses to start while there
+    /// are any.
+    pub fn invalid_actions(&self) -> &[InvalidAction] {
+        &self.invalid
     }
 
     /// The number of actions, nested ones included.
@@ -978,7 +1035,19 @@ impl Loader<'_> {
                 here("a Foreach or Until loop", !scope.in_foreach && !scope.in_until)?;
                 Kind::Response
             }
-            "http" => Kind::Http,
+            "http" => match crate::runtime::HttpAction::from_value_with(name, raw, engine) {
+                Ok(action) => Kind::Http { action: Some(action) },
+                // Kept to report: a definition with placeholders (`YOUR_URI_HERE`) still
+                // loads, and a run refuses to start until it is fixed.
+                Err(e) => {
+                    self.invalid.push(InvalidAction {
+                        name: name.to_string(),
+                        pointer: format!("{pointer}{}", e.pointer().unwrap_or("")),
+                        message: e.message().to_string(),
+                    });
+                    Kind::Http { action: None }
+                }
+            },
             _ => {
                 self.unsupported.push(UnsupportedAction {
                     name: name.to_string(),

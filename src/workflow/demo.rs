@@ -12,7 +12,8 @@
 //! The server records every request it receives, and can be told to fail some requests
 //! or to answer slowly, for tests.
 
-use std::io::Read as _;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -94,7 +95,6 @@ struct Shared {
 /// The running demo server; it stops when dropped.
 pub struct DemoServer {
     shared: Arc<Shared>,
-    server: Arc<tiny_http::Server>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -107,8 +107,9 @@ impl DemoServer {
 
     /// Starts the server with faults or delays.
     pub fn start_with(config: DemoConfig) -> std::io::Result<DemoServer> {
-        let server = tiny_http::Server::http("127.0.0.1:0").map_err(std::io::Error::other)?;
-        let port = server.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
         let shared = Arc::new(Shared {
             base: format!("http://127.0.0.1:{port}"),
             config: Mutex::new(config),
@@ -118,34 +119,36 @@ impl DemoServer {
             handlers: AtomicUsize::new(0),
             batches: AtomicUsize::new(0),
         });
-        let server = Arc::new(server);
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (server, shared, stop) = (Arc::clone(&server), Arc::clone(&shared), Arc::clone(&stop));
+            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
             std::thread::Builder::new().name("demo-server".into()).spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let request = match server.recv_timeout(Duration::from_millis(50)) {
-                        Ok(Some(r)) => r,
-                        Ok(None) => continue,
-                        Err(_) => break,
-                    };
-                    if shared.handlers.load(Ordering::Relaxed) < MAX_HANDLERS {
-                        shared.handlers.fetch_add(1, Ordering::Relaxed);
-                        let shared2 = Arc::clone(&shared);
-                        let spawned = std::thread::Builder::new().spawn(move || {
-                            handle(&shared2, request);
-                            shared2.handlers.fetch_sub(1, Ordering::Relaxed);
-                        });
-                        if spawned.is_err() {
-                            shared.handlers.fetch_sub(1, Ordering::Relaxed);
+                    let stream = match listener.accept() {
+                        Ok((stream, _)) => stream,
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            std::thread::sleep(Duration::from_millis(5));
+                            continue;
                         }
-                    } else {
-                        handle(&shared, request);
+                        Err(_) => continue,
+                    };
+                    if shared.handlers.load(Ordering::SeqCst) >= MAX_HANDLERS {
+                        serve(&shared, stream);
+                        continue;
+                    }
+                    shared.handlers.fetch_add(1, Ordering::SeqCst);
+                    let worker = Arc::clone(&shared);
+                    let spawned = std::thread::Builder::new().spawn(move || {
+                        serve(&worker, stream);
+                        worker.handlers.fetch_sub(1, Ordering::SeqCst);
+                    });
+                    if spawned.is_err() {
+                        shared.handlers.fetch_sub(1, Ordering::SeqCst);
                     }
                 }
             })?
         };
-        Ok(DemoServer { shared, server, stop, thread: Some(thread) })
+        Ok(DemoServer { shared, stop, thread: Some(thread) })
     }
 
     /// The base URL, like `http://127.0.0.1:41234`.
@@ -177,22 +180,24 @@ impl DemoServer {
 impl Drop for DemoServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        self.server.unblock();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn json_response(status: u16, body: &Value) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let mut r = tiny_http::Response::from_data(body.to_string().into_bytes()).with_status_code(status);
-    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", "application/json; charset=utf-8") {
-        r.add_header(h);
-    }
-    r
+/// A response: status, extra headers, JSON body.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
 }
 
-fn error(status: u16, code: &str, message: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+fn json_response(status: u16, body: &Value) -> Response {
+    Response { status, headers: Vec::new(), body: body.clone() }
+}
+
+fn error(status: u16, code: &str, message: &str) -> Response {
     let mut e = Object::new();
     e.insert("code", Value::from(code));
     e.insert("message", Value::from(message));
@@ -207,31 +212,55 @@ fn query_param(query: &str, name: &str) -> Option<String> {
         let decode = |t: &str| {
             percent_encoding::percent_decode_str(&t.replace('+', " ")).decode_utf8_lossy().into_owned()
         };
-        (decode(k) == name).then(|| {
-            percent_encoding::percent_decode_str(&v.replace('+', " ")).decode_utf8_lossy().into_owned()
-        })
+        (decode(k) == name).then(|| decode(v))
     })
 }
 
-fn handle(shared: &Shared, mut request: tiny_http::Request) {
-    let url = request.url().to_string();
-    let (path, query) = url
+/// Reads one HTTP/1.1 request (head, then a body of Content-Length bytes, at most 1 MB).
+fn read_request(stream: &mut TcpStream) -> Option<Received> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_ascii_uppercase();
+    let target = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 {
+            return None;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+        if headers.len() > 200 {
+            return None;
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(1 << 20);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let (path, query) = target
         .split_once('?')
         .map(|(p, q)| (p.to_string(), q.to_string()))
-        .unwrap_or((url.clone(), String::new()));
-    let mut body = String::new();
-    let _ = request.as_reader().take(1 << 20).read_to_string(&mut body);
-    let received = Received {
-        method: request.method().as_str().to_ascii_uppercase(),
-        path: path.clone(),
-        query: query.clone(),
-        headers: request
-            .headers()
-            .iter()
-            .map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string()))
-            .collect(),
-        body,
-    };
+        .unwrap_or((target, String::new()));
+    Some(Received { method, path, query, headers, body: String::from_utf8_lossy(&body).into_owned() })
+}
+
+fn serve(shared: &Shared, mut stream: TcpStream) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
+    let Some(received) = read_request(&mut stream) else { return };
     {
         let mut list = shared.received.lock().unwrap_or_else(PoisonError::into_inner);
         if list.len() < MAX_RECORDED {
@@ -239,10 +268,24 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
         }
     }
     let response = respond(shared, &received);
-    let _ = request.respond(response);
+    let body = response.body.to_string();
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
+        response.status,
+        crate::runtime::record::status_code_name(response.status),
+        body.len()
+    );
+    for (k, v) in &response.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body.as_bytes()))
+        .and_then(|()| stream.flush());
 }
 
-fn respond(shared: &Shared, r: &Received) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+fn respond(shared: &Shared, r: &Received) -> Response {
     let (fault, delay) = {
         let mut config = shared.config.lock().unwrap_or_else(PoisonError::into_inner);
         let delay = config.tracker_delay;
@@ -255,9 +298,7 @@ fn respond(shared: &Shared, r: &Received) -> tiny_http::Response<std::io::Cursor
     if let Some((status, retry_after)) = fault {
         let mut resp = error(status, "InjectedFault", "the demo server was told to fail this request");
         if let Some(secs) = retry_after {
-            if let Ok(h) = tiny_http::Header::from_bytes("Retry-After", secs.to_string()) {
-                resp.add_header(h);
-            }
+            resp.headers.push(("Retry-After".into(), secs.to_string()));
         }
         return resp;
     }

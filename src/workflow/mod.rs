@@ -19,7 +19,6 @@ mod actions;
 pub mod clock;
 mod condition;
 pub mod definition;
-#[cfg(feature = "cli")]
 pub mod demo;
 mod http;
 pub mod mock;
@@ -42,8 +41,7 @@ use crate::functions::{req, Args, Call, Category, Function, Ty};
 use crate::value::{Object, Value};
 
 pub use clock::Clock;
-pub use definition::{ParamType, UnsupportedAction, Workflow};
-pub use http::{HttpRequest, HttpResponse, Transport};
+pub use definition::{InvalidAction, ParamType, UnsupportedAction, Workflow};
 pub use mock::Mocks;
 pub use run::MAX_LOOP_RESULT_RECORDS;
 pub use status::Status;
@@ -73,7 +71,7 @@ pub struct RunOptions {
     /// The workflow's name, for `workflow()`.
     pub workflow_name: String,
     /// How requests without a mock are sent; the network when `None`.
-    pub transport: Option<Box<dyn Transport>>,
+    pub transport: Option<std::sync::Arc<dyn crate::runtime::Transport>>,
 }
 
 impl Default for RunOptions {
@@ -224,6 +222,18 @@ fn workflow_info(name: &str, run_id: &str) -> Value {
 /// Checks that every action the runner cannot execute has a mock, and that every mock
 /// names an action that can use one.
 pub fn check_mocks(workflow: &Workflow, mocks: &Mocks) -> Result<()> {
+    if let Some(first) = workflow.invalid_actions().first() {
+        let all: Vec<String> = workflow
+            .invalid_actions()
+            .iter()
+            .map(|a| format!("'{}': {} (at {})", a.name, a.message, a.pointer))
+            .collect();
+        return Err(Error::new(
+            ErrorKind::Definition,
+            format!("the Http action definitions are not valid: {}", all.join("; ")),
+        )
+        .with_pointer(first.pointer.clone()));
+    }
     let missing: Vec<String> = workflow
         .unsupported_actions()
         .iter()
@@ -247,7 +257,7 @@ pub fn check_mocks(workflow: &Workflow, mocks: &Mocks) -> Result<()> {
                     format!("the mocks name the action '{name}', which the workflow does not have"),
                 ))
             }
-            Some(a) if !matches!(a.kind, definition::Kind::Http | definition::Kind::Unsupported) => {
+            Some(a) if !matches!(a.kind, definition::Kind::Http { .. } | definition::Kind::Unsupported) => {
                 return Err(Error::new(
                     ErrorKind::Definition,
                     format!(
@@ -278,18 +288,24 @@ pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
     let run_id = new_run_id();
     let trigger = trigger_record(workflow, &options, start);
     let info = workflow_info(&options.workflow_name, &run_id);
-    let basic = http::BasicHttp {
-        transport: options.transport.unwrap_or_else(|| Box::new(http::NetworkTransport::default())),
-    };
-    let mocks = options.mocks;
+    let mocks = std::sync::Arc::new(options.mocks);
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut secrets = crate::runtime::Redactor::new();
+    for p in workflow.parameters.iter().filter(|p| p.ty.is_secure()) {
+        if let Some(v) = parameters.get_ci(&p.name) {
+            secrets.add_strings(v);
+        }
+    }
+    let http = http::runtime(&clock, &cancel, &mocks, options.transport, secrets)?;
     let state = RunState::new(
         engine(),
         parameters.clone(),
         trigger.clone(),
         info.clone(),
         clock,
-        &mocks,
-        &basic,
+        mocks,
+        http,
+        cancel,
         run_id,
     );
     let frame = Frame::root();

@@ -20,7 +20,6 @@ use crate::value::{Object, Str, Value};
 use super::actions;
 use super::clock::{parse_duration, Clock};
 use super::definition::{limits, ActionDef, Container, Kind};
-use super::http::HttpExecutor;
 use super::mock::Mocks;
 use super::record::{timestamp, Journal};
 use super::status::Status;
@@ -192,17 +191,18 @@ pub(crate) struct RunState<'w> {
     pub workflow_info: Value,
     pub variables: super::variables::Variables,
     pub clock: Clock,
-    pub mocks: &'w Mocks,
-    pub http: &'w dyn HttpExecutor,
+    pub mocks: Arc<Mocks>,
+    pub http: crate::runtime::HttpRuntime,
     records: RwLock<HashMap<String, Value>>,
     results: RwLock<HashMap<String, Value>>,
     pub journal: Mutex<Journal>,
-    pub cancel: AtomicBool,
+    pub cancel: Arc<AtomicBool>,
     pub termination: Mutex<Option<Termination>>,
     pub response: Mutex<Option<Value>>,
     pub progress: Mutex<Vec<LoopProgress>>,
     pub current: Mutex<Vec<Str>>,
     pub run_id: String,
+    _workflow: std::marker::PhantomData<&'w ()>,
 }
 
 /// What expressions see: the run plus the current frame.
@@ -284,8 +284,9 @@ impl<'w> RunState<'w> {
         trigger: Value,
         workflow_info: Value,
         clock: Clock,
-        mocks: &'w Mocks,
-        http: &'w dyn HttpExecutor,
+        mocks: Arc<Mocks>,
+        http: crate::runtime::HttpRuntime,
+        cancel: Arc<AtomicBool>,
         run_id: String,
     ) -> RunState<'w> {
         RunState {
@@ -300,12 +301,13 @@ impl<'w> RunState<'w> {
             records: RwLock::new(HashMap::new()),
             results: RwLock::new(HashMap::new()),
             journal: Mutex::new(Journal::default()),
-            cancel: AtomicBool::new(false),
+            cancel,
             termination: Mutex::new(None),
             response: Mutex::new(None),
             progress: Mutex::new(Vec::new()),
             current: Mutex::new(Vec::new()),
             run_id,
+            _workflow: std::marker::PhantomData,
         }
     }
 
@@ -616,7 +618,7 @@ impl<'w> RunState<'w> {
             }
             Kind::Terminate => actions::terminate(self, def, &ctx),
             Kind::Wait => actions::wait(self, def, &ctx),
-            Kind::Http | Kind::Unsupported => super::http::perform(self, def, &ctx),
+            Kind::Http { .. } | Kind::Unsupported => super::http::perform(self, def, &ctx),
             _ => actions::perform(self, def, &ctx, frame),
         }
     }

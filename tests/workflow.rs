@@ -931,3 +931,25 @@ fn workflow_outputs_and_loop_results_are_in_the_record() {
     assert_eq!(eval(record, "actions('C').repetitions[1].iterationIndexes"), r#"{"L":1}"#);
     assert_eq!(record.member("clock").map(|c| c.to_string()), Some(format!("\"{CLOCK}\"")));
 }
+
+#[test]
+fn a_timed_out_http_action_runs_its_timed_out_handler() {
+    let definition = flow(
+        r#"{"Slow": {"type": "Http", "inputs": {"method": "GET", "uri": "https://slow.invalid/x"}, "limit": {"timeout": "PT10S"}},
+            "Handle": {"type": "Compose", "runAfter": {"Slow": ["TimedOut"]}, "inputs": "@actions('Slow').code"},
+            "Normal": {"type": "Compose", "runAfter": {"Slow": ["Succeeded", "Failed"]}, "inputs": 1}}"#,
+    );
+    // A 202 polled every 4 s (Retry-After) never finishes: limit.timeout ends the action.
+    let mocks = Mocks::from_json_str(
+        r#"{"http": [{"url": "https://slow.invalid/*", "response": {"statusCode": 202, "headers": {"Location": "https://slow.invalid/poll", "Retry-After": "4"}}}]}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let finished = run_with(&definition, RunOptions { mocks, time_scale: 0.001, ..options() });
+    // Normal ends its branch Skipped, so that branch takes Slow's status: the run Failed
+    // although Handle ran (the branch-end rule).
+    assert_eq!(finished.status, Status::Failed, "{}", finished.summary);
+    assert_eq!(eval(&finished.record, "actions('Slow').status"), r#""TimedOut""#);
+    assert_eq!(eval(&finished.record, "outputs('Handle')"), r#""ActionTimedOut""#);
+    assert_eq!(eval(&finished.record, "actions('Normal').status"), r#""Skipped""#);
+    assert_eq!(eval(&finished.record, "actions('Slow').attempts[1].kind"), r#""poll""#);
+}

@@ -37,7 +37,6 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Engine;
-use crate::functions::{req, Args, Call, Category, Function, Ty};
 use crate::value::{Object, Value};
 
 pub use clock::Clock;
@@ -114,53 +113,11 @@ impl FinishedRun {
     }
 }
 
-fn result_function(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
-    let name = args.str(0)?;
-    call.context().scope_result(name).ok_or_else(|| {
-        args.invalid(0, format!("expects its parameter to name a Scope, Condition, Switch or loop that has run; '{name}' is not one."))
-    })
-}
-
-fn iteration_indexes_function(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
-    let name = args.str(0)?;
-    call.context().iteration_index(name).map(Value::Int).ok_or_else(|| {
-        args.invalid(
-            0,
-            format!("expects its parameter to name an enclosing Until or Foreach loop; '{name}' is not one."),
-        )
-    })
-}
-
-static RESULT: Function = Function::eager(
-    "result",
-    Category::Workflow,
-    &[req("scopedActionName", Ty::STRING)],
-    "Array",
-    "The records of the top-level actions in a Scope, Foreach or Until.",
-    "result('Try')[0]['status'] → 'Failed'",
-    result_function,
-);
-
-static ITERATION_INDEXES: Function = Function::eager(
-    "iterationIndexes",
-    Category::Workflow,
-    &[req("loopName", Ty::STRING)],
-    "Integer",
-    "The index (from 0) of the current iteration of an Until or Foreach loop.",
-    "iterationIndexes('Until') → 0",
-    iteration_indexes_function,
-);
-
-/// The engine runs use: the built-in library, with `result()` and `iterationIndexes()`
-/// supplied from the run state when the library does not implement them itself.
+/// The engine runs compile with: the built-in library and the default limits. (`result()`
+/// reads the run's scope results and `iterationIndexes()` its loop indexes through the
+/// [`crate::Context`] the runner implements.)
 pub fn engine() -> Engine {
-    let mut engine = Engine::new();
-    for f in [&RESULT, &ITERATION_INDEXES] {
-        if !engine.lookup(f.name).is_some_and(Function::is_implemented) {
-            engine.register(f);
-        }
-    }
-    engine
+    Engine::new()
 }
 
 fn trigger_record(workflow: &Workflow, options: &RunOptions, now: DateTime<Utc>) -> Value {

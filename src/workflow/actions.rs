@@ -8,7 +8,6 @@ use std::time::Duration;
 use crate::eval::Context;
 use crate::value::{Object, Value};
 
-use super::clock::parse_duration;
 use super::definition::{ActionDef, Kind};
 use super::run::{template_error, Ctx, Frame, Outcome, RunState, Termination};
 use super::status::Status;
@@ -550,12 +549,6 @@ pub(crate) fn wait(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>) -> Outcom
         o.status = Status::Cancelled;
         o
     }
-}
-
-/// An ISO 8601 duration, for other modules' inputs.
-#[allow(dead_code)]
-pub(crate) fn duration(text: &str) -> Option<Duration> {
-    parse_duration(text).ok()
 }
 
 #[cfg(test)]

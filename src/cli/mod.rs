@@ -16,6 +16,7 @@ use crate::{Engine, Error, RunContext, Value};
 
 pub mod repl;
 pub mod run;
+mod test;
 
 /// The expression language of Power Automate and Azure Logic Apps, offline.
 #[derive(Debug, Parser)]
@@ -88,6 +89,9 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: CheckFormat,
     },
+    /// Run flow tests: `*.flowtest.json` files with mocks, expectations and assertions
+    /// written in the expression language. Exit code 1 when a case fails.
+    Test(test::TestArgs),
     /// Run a workflow definition locally, as the service would, and print the run summary.
     ///
     /// Exit code 0 when the run Succeeded, 1 when it Failed or was Cancelled, 2 when the
@@ -184,6 +188,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Check { files, format } => check(&files, format),
         Command::Run(args) => run::run(args),
+        Command::Test(args) => test::run(args),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
         Command::Http(args) => http::run(args),
     }

@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod connector;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod error;

@@ -23,9 +23,9 @@
 #![deny(missing_docs)]
 
 pub mod check;
-pub mod connector;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod connector;
 pub mod error;
 pub mod eval;
 pub mod functions;

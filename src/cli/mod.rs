@@ -12,6 +12,7 @@ use crate::eval::context::parse_clock;
 use crate::functions::{self, Category};
 use crate::{Engine, Error, RunContext, Value};
 
+pub mod connector;
 pub mod repl;
 
 /// The expression language of Power Automate and Azure Logic Apps, offline.
@@ -84,6 +85,12 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: CheckFormat,
+    },
+    /// Custom connectors: list, call (or dry-run), check and sweep Power Platform
+    /// connector definitions (apiDefinition.swagger.json + apiProperties.json).
+    Connector {
+        #[command(subcommand)]
+        command: connector::ConnectorCommand,
     },
     /// List the functions of the language: name, signature, category, help.
     Functions {
@@ -174,6 +181,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Check { files, format } => check(&files, format),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
+        Command::Connector { command } => connector::run(command),
     }
 }
 

@@ -36,12 +36,20 @@ pub fn check(connector: &Connector) -> Vec<Diagnostic> {
 fn check_definition(c: &Connector, file: &str, out: &mut Vec<Diagnostic>) {
     let doc = &c.definition;
     if lookup(doc, "/info/title").and_then(Value::as_str).is_none_or(str::is_empty) {
-        out.push(Diagnostic::error(file, "/info", "info.title is required (it becomes the connector's name)"));
+        out.push(Diagnostic::error(
+            file,
+            "/info",
+            "info.title is required (it becomes the connector's name)",
+        ));
     }
     if let Some(Value::Object(paths)) = lookup(doc, "/paths") {
         for key in paths.keys() {
             if !key.starts_with('/') {
-                out.push(Diagnostic::error(file, pointer("/paths", key), format!("the path \"{key}\" must start with `/`")));
+                out.push(Diagnostic::error(
+                    file,
+                    pointer("/paths", key),
+                    format!("the path \"{key}\" must start with `/`"),
+                ));
             }
         }
     }
@@ -56,12 +64,20 @@ fn check_definition(c: &Connector, file: &str, out: &mut Vec<Diagnostic>) {
                         out.push(Diagnostic::error(
                             file,
                             p.pointer.clone(),
-                            format!("the path parameter \"{}\" does not appear in the path {}", p.name, op.path),
+                            format!(
+                                "the path parameter \"{}\" does not appear in the path {}",
+                                p.name, op.path
+                            ),
                         ));
                     }
-                    let declared_required = lookup(doc, &format!("{}/required", p.pointer)).and_then(Value::as_bool);
+                    let declared_required =
+                        lookup(doc, &format!("{}/required", p.pointer)).and_then(Value::as_bool);
                     if declared_required != Some(true) {
-                        out.push(Diagnostic::error(file, p.pointer.clone(), format!("the path parameter \"{}\" must have \"required\": true", p.name)));
+                        out.push(Diagnostic::error(
+                            file,
+                            p.pointer.clone(),
+                            format!("the path parameter \"{}\" must have \"required\": true", p.name),
+                        ));
                     }
                 }
                 Location::Body => body += 1,
@@ -69,52 +85,105 @@ fn check_definition(c: &Connector, file: &str, out: &mut Vec<Diagnostic>) {
                 _ => {}
             }
             if p.ty == "file" && p.location != Location::FormData {
-                out.push(Diagnostic::error(file, p.pointer.clone(), format!("\"{}\" has type file, which only formData parameters may have", p.name)));
-            }
-            if p.visibility == Visibility::Internal && p.required && p.default.is_none() && p.location != Location::Body {
                 out.push(Diagnostic::error(
                     file,
                     p.pointer.clone(),
-                    format!("\"{}\" is internal and required, so it needs a default (users cannot give it)", p.name),
+                    format!("\"{}\" has type file, which only formData parameters may have", p.name),
                 ));
             }
-            if let Some(enc) = lookup(doc, &format!("{}/x-ms-url-encoding", p.pointer)).and_then(Value::as_str) {
+            if p.visibility == Visibility::Internal
+                && p.required
+                && p.default.is_none()
+                && p.location != Location::Body
+            {
+                out.push(Diagnostic::error(
+                    file,
+                    p.pointer.clone(),
+                    format!(
+                        "\"{}\" is internal and required, so it needs a default (users cannot give it)",
+                        p.name
+                    ),
+                ));
+            }
+            if let Some(enc) =
+                lookup(doc, &format!("{}/x-ms-url-encoding", p.pointer)).and_then(Value::as_str)
+            {
                 if !enc.eq_ignore_ascii_case("single") && !enc.eq_ignore_ascii_case("double") {
-                    out.push(Diagnostic::error(file, format!("{}/x-ms-url-encoding", p.pointer), format!("x-ms-url-encoding must be single or double, not \"{enc}\"")));
+                    out.push(Diagnostic::error(
+                        file,
+                        format!("{}/x-ms-url-encoding", p.pointer),
+                        format!("x-ms-url-encoding must be single or double, not \"{enc}\""),
+                    ));
                 }
             }
-            if let Some(fmt) = lookup(doc, &format!("{}/collectionFormat", p.pointer)).and_then(Value::as_str) {
+            if let Some(fmt) = lookup(doc, &format!("{}/collectionFormat", p.pointer)).and_then(Value::as_str)
+            {
                 let ok = ["csv", "ssv", "tsv", "pipes", "multi"].contains(&fmt);
                 if !ok {
-                    out.push(Diagnostic::error(file, format!("{}/collectionFormat", p.pointer), format!("\"{fmt}\" is not a collectionFormat (csv, ssv, tsv, pipes, multi)")));
+                    out.push(Diagnostic::error(
+                        file,
+                        format!("{}/collectionFormat", p.pointer),
+                        format!("\"{fmt}\" is not a collectionFormat (csv, ssv, tsv, pipes, multi)"),
+                    ));
                 } else if fmt == "multi" && !matches!(p.location, Location::Query | Location::FormData) {
-                    out.push(Diagnostic::error(file, format!("{}/collectionFormat", p.pointer), "collectionFormat multi is only for query and formData parameters"));
+                    out.push(Diagnostic::error(
+                        file,
+                        format!("{}/collectionFormat", p.pointer),
+                        "collectionFormat multi is only for query and formData parameters",
+                    ));
                 }
             }
         }
         for name in &placeholders {
             if !op.parameters.iter().any(|p| p.location == Location::Path && p.name == *name) {
-                out.push(Diagnostic::error(file, op.pointer.clone(), format!("the path {} has {{{name}}} but the operation declares no such path parameter", op.path)));
+                out.push(Diagnostic::error(
+                    file,
+                    op.pointer.clone(),
+                    format!(
+                        "the path {} has {{{name}}} but the operation declares no such path parameter",
+                        op.path
+                    ),
+                ));
             }
         }
         if body > 1 {
-            out.push(Diagnostic::error(file, op.pointer.clone(), "an operation may have only one body parameter"));
+            out.push(Diagnostic::error(
+                file,
+                op.pointer.clone(),
+                "an operation may have only one body parameter",
+            ));
         }
         if body > 0 && form {
-            out.push(Diagnostic::error(file, op.pointer.clone(), "an operation cannot have both a body parameter and formData parameters"));
+            out.push(Diagnostic::error(
+                file,
+                op.pointer.clone(),
+                "an operation cannot have both a body parameter and formData parameters",
+            ));
         }
         if lookup(doc, &format!("{}/responses", op.pointer)).is_none() {
-            out.push(Diagnostic::warning(file, op.pointer.clone(), format!("the operation {} has no responses", op.id)));
+            out.push(Diagnostic::warning(
+                file,
+                op.pointer.clone(),
+                format!("the operation {} has no responses", op.id),
+            ));
         }
         if let Some(t) = &op.trigger {
             if !t.eq_ignore_ascii_case("single") && !t.eq_ignore_ascii_case("batch") {
-                out.push(Diagnostic::error(file, format!("{}/x-ms-trigger", op.pointer), format!("x-ms-trigger must be single or batch, not \"{t}\"")));
+                out.push(Diagnostic::error(
+                    file,
+                    format!("{}/x-ms-trigger", op.pointer),
+                    format!("x-ms-trigger must be single or batch, not \"{t}\""),
+                ));
             }
         }
     }
     if let Some(id) = &c.test_connection {
         if c.operation(id).is_none() {
-            out.push(Diagnostic::error(file, "/x-ms-capabilities/testConnection/operationId", format!("testConnection names \"{id}\", which is not an operation")));
+            out.push(Diagnostic::error(
+                file,
+                "/x-ms-capabilities/testConnection/operationId",
+                format!("testConnection names \"{id}\", which is not an operation"),
+            ));
         }
     }
 }
@@ -140,16 +209,31 @@ fn valid_parameter_name(name: &str) -> bool {
 
 fn check_properties(c: &Connector, file: &str, out: &mut Vec<Diagnostic>) {
     if c.properties_file.is_none() {
-        out.push(Diagnostic::warning(file, "", "the connector has no apiProperties.json (no connection parameters, no policies)"));
+        out.push(Diagnostic::warning(
+            file,
+            "",
+            "the connector has no apiProperties.json (no connection parameters, no policies)",
+        ));
         return;
     }
     if c.properties.icon_brand_color.is_none() {
         out.push(Diagnostic::error(file, "/properties", "iconBrandColor is required"));
     }
-    let all_params = c.properties.connection_parameters.iter().chain(c.properties.parameter_sets.iter().flat_map(|s| s.parameters.iter()));
+    let all_params = c
+        .properties
+        .connection_parameters
+        .iter()
+        .chain(c.properties.parameter_sets.iter().flat_map(|s| s.parameters.iter()));
     for p in all_params {
         if !valid_parameter_name(&p.name) {
-            out.push(Diagnostic::error(file, p.pointer.clone(), format!("\"{}\" is not a valid connection parameter name (letters, digits and _, or name:sub)", p.name)));
+            out.push(Diagnostic::error(
+                file,
+                p.pointer.clone(),
+                format!(
+                    "\"{}\" is not a valid connection parameter name (letters, digits and _, or name:sub)",
+                    p.name
+                ),
+            ));
         }
         match &p.kind {
             ParameterKind::Gateway => out.push(Diagnostic::warning(file, p.pointer.clone(), "gatewaySetting parameters need an on-premises data gateway; flowexpr cannot run them")),
@@ -168,7 +252,11 @@ fn check_properties(c: &Connector, file: &str, out: &mut Vec<Diagnostic>) {
         let Some(template) = inst.template else { continue };
         let params_at = pointer(&inst.pointer, "parameters");
         if inst.operations.as_ref().is_some_and(Vec::is_empty) {
-            out.push(Diagnostic::warning(file, format!("{params_at}/x-ms-apimTemplate-operationName"), format!("the policy \"{}\" names no operation, so it applies to none", inst.title)));
+            out.push(Diagnostic::warning(
+                file,
+                format!("{params_at}/x-ms-apimTemplate-operationName"),
+                format!("the policy \"{}\" names no operation, so it applies to none", inst.title),
+            ));
         }
         for (name, value) in inst.parameters.iter() {
             let Value::String(text) = value else { continue };
@@ -182,7 +270,13 @@ fn check_properties(c: &Connector, file: &str, out: &mut Vec<Diagnostic>) {
                 "triggerDataPath",
                 "parameterValuePathTemplate",
             ];
-            const SUB_PATHS: [&str; 5] = ["newPropertySubPathTemplate", "propertySubPath", "keyWithinCollectionPath", "srcSubPath", "dstSubPath"];
+            const SUB_PATHS: [&str; 5] = [
+                "newPropertySubPathTemplate",
+                "propertySubPath",
+                "keyWithinCollectionPath",
+                "srcSubPath",
+                "dstSubPath",
+            ];
             if PATHS.iter().any(|p| p.eq_ignore_ascii_case(name)) {
                 if let Err(e) = Path::parse(text) {
                     out.push(Diagnostic::error(file, at, e.message().to_string()));
@@ -198,14 +292,17 @@ fn check_properties(c: &Connector, file: &str, out: &mut Vec<Diagnostic>) {
                 Ok(_) => {
                     if template == Template::SetProperty && name.as_ref() == "propertyValuePathTemplate" {
                         let lower = text.to_ascii_lowercase();
-                        if ["@connectionparameters", "@headers", "@queryparameters"].iter().any(|f| lower.contains(f)) {
+                        if ["@connectionparameters", "@headers", "@queryparameters"]
+                            .iter()
+                            .any(|f| lower.contains(f))
+                        {
                             out.push(Diagnostic::warning(file, at, "setproperty values may only read @body(); connection parameters, headers and query parameters are not allowed there"));
                         }
                     }
                 }
             }
         }
-        if template == Template::DynamicHostUrl && c.base_path.trim_end_matches('/') != "" {
+        if template == Template::DynamicHostUrl && !c.base_path.trim_end_matches('/').is_empty() {
             let url = inst.text_or_empty("urlTemplate");
             let after_host = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
             let has_path = after_host.split_once('/').is_some_and(|(_, p)| !p.is_empty());
@@ -286,7 +383,13 @@ mod tests {
             "{\"swagger\": \"2.0\", \"info\": {\"title\": \"T\"}, \"host\": \"h\", \"paths\": {},\n}",
             "{\"properties\": {\"iconBrandColor\": \"#fff\"\n  \"publisher\": \"x\"}}",
         );
-        assert!(f.contains(&"warning: apiDefinition.swagger.json:1:68 at /: a trailing comma before `}` was ignored".to_string()), "{f:#?}");
+        assert!(
+            f.contains(
+                &"warning: apiDefinition.swagger.json:1:68 at /: a trailing comma before `}` was ignored"
+                    .to_string()
+            ),
+            "{f:#?}"
+        );
         assert!(
             f.contains(&"error: apiProperties.json:2:3 at /properties: a missing comma between two properties was assumed (the platform's JSON reader refuses this; flowexpr reads on)".to_string()),
             "{f:#?}"

@@ -114,8 +114,9 @@ impl Connection {
     /// Reads a connection file.
     pub fn load(path: impl AsRef<Path>) -> Result<Connection> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read the connection file {}: {e}", path.display())))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::new(ErrorKind::Io, format!("cannot read the connection file {}: {e}", path.display()))
+        })?;
         let parsed = super::json::parse_bytes(&bytes, false)
             .map_err(|e| definition_error(format!("{}: not valid JSON: {e}", path.display())))?;
         Connection::from_value(&parsed.value).map_err(|e| {
@@ -126,7 +127,8 @@ impl Connection {
 
     /// Reads a connection from JSON text.
     pub fn from_json_str(text: &str) -> Result<Connection> {
-        let value = crate::value::from_json_str(text).map_err(|e| definition_error(format!("the connection is not valid JSON: {e}")))?;
+        let value = crate::value::from_json_str(text)
+            .map_err(|e| definition_error(format!("the connection is not valid JSON: {e}")))?;
         Connection::from_value(&value)
     }
 
@@ -153,7 +155,9 @@ impl Connection {
                 Value::Object(o) if o.len() == 1 && o.get("env").is_some() => {
                     let name = o.get("env").and_then(Value::as_str).unwrap_or_default();
                     env(name).map(Value::from).ok_or_else(|| {
-                        definition_error(format!("{at} reads the environment variable {name}, which is not set"))
+                        definition_error(format!(
+                            "{at} reads the environment variable {name}, which is not set"
+                        ))
                     })
                 }
                 other => Ok(other.clone()),
@@ -182,7 +186,17 @@ impl Connection {
         match root.get("oauth") {
             Some(Value::Object(o)) => {
                 for key in o.keys() {
-                    if !["accessToken", "refreshToken", "clientId", "clientSecret", "tokenUrl", "scopes", "grantType"].contains(&&**key) {
+                    if ![
+                        "accessToken",
+                        "refreshToken",
+                        "clientId",
+                        "clientSecret",
+                        "tokenUrl",
+                        "scopes",
+                        "grantType",
+                    ]
+                    .contains(&&**key)
+                    {
                         return Err(definition_error(format!(
                             "`oauth.{key}` is not known (accessToken, refreshToken, clientId, clientSecret, tokenUrl, scopes, grantType)"
                         )));
@@ -194,7 +208,8 @@ impl Connection {
                 oauth.client_secret = text(o.get("clientSecret"), "oauth.clientSecret")?;
                 oauth.token_url = text(o.get("tokenUrl"), "oauth.tokenUrl")?;
                 oauth.grant_type = text(o.get("grantType"), "oauth.grantType")?;
-                oauth.scopes = o.get("scopes").and_then(Value::as_array).map(|a| a.iter().map(Value::to_text).collect());
+                oauth.scopes =
+                    o.get("scopes").and_then(Value::as_array).map(|a| a.iter().map(Value::to_text).collect());
             }
             None | Some(Value::Null) => {}
             Some(_) => return Err(definition_error("`oauth` must be an object")),
@@ -230,7 +245,10 @@ impl Connection {
     /// environment and defaults, and works out the authentication.
     pub fn bind(&self, connector: &Connector) -> Result<BoundConnection> {
         let props = &connector.properties;
-        let (set, mut declared): (Option<String>, Vec<ConnectionParameter>) = if props.parameter_sets.is_empty() {
+        let (set, mut declared): (Option<String>, Vec<ConnectionParameter>) = if props
+            .parameter_sets
+            .is_empty()
+        {
             (None, props.connection_parameters.clone())
         } else {
             let names: Vec<&str> = props.parameter_sets.iter().map(|s| s.name.as_str()).collect();
@@ -252,15 +270,24 @@ impl Connection {
                 }
             };
             let mut params = chosen.parameters.clone();
-            params.extend(props.connection_parameters.iter().filter(|p| !chosen.parameters.iter().any(|q| q.name == p.name)).cloned());
+            params.extend(
+                props
+                    .connection_parameters
+                    .iter()
+                    .filter(|p| !chosen.parameters.iter().any(|q| q.name == p.name))
+                    .cloned(),
+            );
             (Some(chosen.name.clone()), params)
         };
         declared.retain(|p| !p.name.is_empty());
         let mut values = Object::new();
         let mut secrets = Vec::new();
         for p in &declared {
-            let given = self.parameters.iter().find(|(k, _)| k.eq_ignore_ascii_case(&p.name)).map(|(_, v)| v.clone());
-            let value = given.or_else(|| (self.env)(&env_name(&p.name)).map(Value::from)).or_else(|| p.default.clone().map(Value::from));
+            let given =
+                self.parameters.iter().find(|(k, _)| k.eq_ignore_ascii_case(&p.name)).map(|(_, v)| v.clone());
+            let value = given
+                .or_else(|| (self.env)(&env_name(&p.name)).map(Value::from))
+                .or_else(|| p.default.clone().map(Value::from));
             if let Some(v) = value {
                 if p.is_secret() {
                     let text = v.to_text();
@@ -352,7 +379,9 @@ impl Auth {
             Auth::None => "none".into(),
             Auth::ApiKeys(keys) => keys
                 .iter()
-                .map(|(name, q, _)| format!("API key in {} {name}", if *q { "query parameter" } else { "header" }))
+                .map(|(name, q, _)| {
+                    format!("API key in {} {name}", if *q { "query parameter" } else { "header" })
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             Auth::Basic { .. } => "HTTP Basic".into(),
@@ -374,7 +403,8 @@ fn infer_auth(
     grant: &OAuthGrant,
     secrets: &mut Vec<String>,
 ) -> Auth {
-    let value_of = |name: &str| values.iter().find(|(k, _)| normalize(k) == normalize(name)).map(|(_, v)| v.to_text());
+    let value_of =
+        |name: &str| values.iter().find(|(k, _)| normalize(k) == normalize(name)).map(|(_, v)| v.to_text());
     if let Some(p) = declared.iter().find(|p| matches!(p.kind, ParameterKind::Gateway)) {
         return Auth::Unsupported(format!(
             "the connection parameter \"{}\" is an on-premises data gateway, which only the platform can reach",
@@ -409,7 +439,8 @@ fn infer_auth(
     let has_basic = connector.security.iter().any(|s| matches!(s, SecurityScheme::Basic { .. }));
     let key_for = |id: &str, name: &str| value_of(id).or_else(|| value_of(name));
     let single_secret = || {
-        let secure: Vec<&ConnectionParameter> = declared.iter().filter(|p| matches!(p.kind, ParameterKind::SecureString)).collect();
+        let secure: Vec<&ConnectionParameter> =
+            declared.iter().filter(|p| matches!(p.kind, ParameterKind::SecureString)).collect();
         match secure.as_slice() {
             [one] => value_of(&one.name),
             _ => None,
@@ -419,7 +450,10 @@ fn infer_auth(
         if let Some(scheme) = connector.security.iter().find(|s| s.id().eq_ignore_ascii_case(set)) {
             match scheme {
                 SecurityScheme::ApiKey { id, name, in_query } => {
-                    let value = key_for(id, name).or_else(|| value_of("api_key")).or_else(single_secret).unwrap_or_default();
+                    let value = key_for(id, name)
+                        .or_else(|| value_of("api_key"))
+                        .or_else(single_secret)
+                        .unwrap_or_default();
                     return Auth::ApiKeys(vec![(name.clone(), *in_query, value)]);
                 }
                 SecurityScheme::Basic { .. } => return basic(),
@@ -449,7 +483,13 @@ fn infer_auth(
     Auth::None
 }
 
-fn oauth_plan(connector: &Connector, parameter: &str, settings: &OAuthSettings, mut grant: OAuthGrant, values: &Object) -> OAuthPlan {
+fn oauth_plan(
+    connector: &Connector,
+    parameter: &str,
+    settings: &OAuthSettings,
+    mut grant: OAuthGrant,
+    values: &Object,
+) -> OAuthPlan {
     let provider = settings.provider.to_ascii_lowercase();
     if grant.client_id.is_none() {
         grant.client_id = settings.client_id.clone();
@@ -468,7 +508,11 @@ fn oauth_plan(connector: &Connector, parameter: &str, settings: &OAuthSettings, 
             .map(str::to_string)
             .or(swagger_token_url),
         (None, "aad") => {
-            let login = settings.custom("loginUri").unwrap_or("https://login.microsoftonline.com").trim_end_matches('/').to_string();
+            let login = settings
+                .custom("loginUri")
+                .unwrap_or("https://login.microsoftonline.com")
+                .trim_end_matches('/')
+                .to_string();
             let tenant = values
                 .get_ci("token:TenantId")
                 .map(Value::to_text)
@@ -504,10 +548,18 @@ fn oauth_plan(connector: &Connector, parameter: &str, settings: &OAuthSettings, 
                     .to_string(),
             );
         } else if token_url.is_none() {
-            problem = Some("the connector names no token URL; give oauth.tokenUrl in the connection".to_string());
+            problem =
+                Some("the connector names no token URL; give oauth.tokenUrl in the connection".to_string());
         }
     }
-    OAuthPlan { parameter: parameter.to_string(), settings: settings.clone(), grant, token_url, resource, problem }
+    OAuthPlan {
+        parameter: parameter.to_string(),
+        settings: settings.clone(),
+        grant,
+        token_url,
+        resource,
+        problem,
+    }
 }
 
 /// A token obtained from a token endpoint.
@@ -517,6 +569,8 @@ pub struct CachedToken {
     pub access_token: String,
     /// When it stops being valid (with a minute of margin), if the endpoint said.
     pub expires_at: Option<std::time::Instant>,
+    /// The refresh token to use next (endpoints may issue a new one each time).
+    pub refresh_token: Option<String>,
 }
 
 /// A connection bound to one connector: every value known, the authentication decided.
@@ -585,7 +639,8 @@ mod tests {
     use crate::connector::Connector;
 
     fn connector(security: &str, props: &str) -> Connector {
-        let def = format!(r#"{{"swagger": "2.0", "host": "h", "paths": {{}}, "securityDefinitions": {security}}}"#);
+        let def =
+            format!(r#"{{"swagger": "2.0", "host": "h", "paths": {{}}, "securityDefinitions": {security}}}"#);
         Connector::from_texts("c", &def, Some(props)).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -593,7 +648,11 @@ mod tests {
         Arc::new(move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
     }
 
-    fn bind(c: &Connector, text: &str, vars: &'static [(&'static str, &'static str)]) -> Result<BoundConnection> {
+    fn bind(
+        c: &Connector,
+        text: &str,
+        vars: &'static [(&'static str, &'static str)],
+    ) -> Result<BoundConnection> {
         let value = crate::value::from_json_str(text).unwrap_or_default();
         Connection::from_value_with_env(&value, env(vars))?.bind(c)
     }
@@ -607,12 +666,19 @@ mod tests {
             r#"{"properties": {"connectionParameters": {"api_key": {"type": "securestring"}, "region": {"type": "string", "defaultValue": "eu"}}}}"#,
         );
         let b = bind(&c, "{}", &[("FLOWEXPR_CONN_API_KEY", "from-env")]).ok();
-        assert_eq!(b.as_ref().map(|b| b.auth.clone()), Some(Auth::ApiKeys(vec![("key".into(), true, "from-env".into())])));
+        assert_eq!(
+            b.as_ref().map(|b| b.auth.clone()),
+            Some(Auth::ApiKeys(vec![("key".into(), true, "from-env".into())]))
+        );
         assert_eq!(b.as_ref().and_then(|b| b.values.get("region").cloned()), Some(Value::from("eu")));
         let b = bind(&c, r#"{"parameters": {"api_key": {"env": "MY_KEY"}}}"#, &[("MY_KEY", "key-2")]).ok();
         assert_eq!(b.map(|b| b.secrets), Some(vec!["key-2".to_string()]));
-        let e = bind(&c, r#"{"parameters": {"api_key": {"env": "UNSET"}}}"#, &[]).err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("parameters.api_key reads the environment variable UNSET, which is not set"));
+        let e =
+            bind(&c, r#"{"parameters": {"api_key": {"env": "UNSET"}}}"#, &[]).err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("parameters.api_key reads the environment variable UNSET, which is not set")
+        );
         let e = bind(&c, r#"{"params": {}}"#, &[]).err().map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("`params` is not a connection key")));
     }
@@ -633,7 +699,10 @@ mod tests {
         let b = bind(&keys, r#"{"parameters": {"api_key": "k", "app_id": "a"}}"#, &[]).ok();
         assert_eq!(
             b.map(|b| b.auth),
-            Some(Auth::ApiKeys(vec![("appKey".into(), true, "k".into()), ("appID".into(), true, "a".into())]))
+            Some(Auth::ApiKeys(vec![
+                ("appKey".into(), true, "k".into()),
+                ("appID".into(), true, "a".into())
+            ]))
         );
 
         let sets = connector(
@@ -646,7 +715,12 @@ mod tests {
         assert!(e.is_some_and(|e| e.contains("several parameter sets (api-auth, basic-auth)")));
         let b = bind(&sets, r#"{"parameterSet": "API-AUTH", "parameters": {"api_key": "t"}}"#, &[]).ok();
         assert_eq!(b.map(|b| b.auth), Some(Auth::ApiKeys(vec![("X-App-Token".into(), false, "t".into())])));
-        let b = bind(&sets, r#"{"parameterSet": "basic-auth", "parameters": {"username": "u", "password": "p"}}"#, &[]).ok();
+        let b = bind(
+            &sets,
+            r#"{"parameterSet": "basic-auth", "parameters": {"username": "u", "password": "p"}}"#,
+            &[],
+        )
+        .ok();
         assert!(matches!(b.map(|b| b.auth), Some(Auth::Basic { .. })));
     }
 
@@ -658,7 +732,13 @@ mod tests {
                     "identityProvider": "{provider}", "clientId": "cid", "customParameters": {custom}}}}}}}}}}}"#
             )
         };
-        let c = connector("{}", &props("oauth2", r#"{"tokenUrl": {"value": "https://t/token"}, "refreshUrl": {"value": "https://t/refresh"}}"#));
+        let c = connector(
+            "{}",
+            &props(
+                "oauth2",
+                r#"{"tokenUrl": {"value": "https://t/token"}, "refreshUrl": {"value": "https://t/refresh"}}"#,
+            ),
+        );
         let plan = |b: Result<BoundConnection>| match b.map(|b| b.auth) {
             Ok(Auth::OAuth(plan)) => *plan,
             other => panic!("{other:?}"),
@@ -672,7 +752,11 @@ mod tests {
         assert_eq!((p.grant.access_token.as_deref(), p.problem), (Some("abc"), None));
 
         let aad = connector("{}", &props("aad", r#"{"resourceUri": {"value": "https://vault.azure.net"}}"#));
-        let p = plan(bind(&aad, r#"{"parameters": {"token:TenantId": "t1"}, "oauth": {"refreshToken": "r"}}"#, &[]));
+        let p = plan(bind(
+            &aad,
+            r#"{"parameters": {"token:TenantId": "t1"}, "oauth": {"refreshToken": "r"}}"#,
+            &[],
+        ));
         assert_eq!(p.token_url.as_deref(), Some("https://login.microsoftonline.com/t1/oauth2/token"));
         assert_eq!(p.resource.as_deref(), Some("https://vault.azure.net"));
 
@@ -682,7 +766,10 @@ mod tests {
         let p = plan(bind(&cert, r#"{"oauth": {"accessToken": "a"}}"#, &[]));
         assert!(p.grant.access_token.is_some());
 
-        let gw = connector("{}", r#"{"properties": {"connectionParameters": {"gateway": {"type": "gatewaySetting"}}}}"#);
+        let gw = connector(
+            "{}",
+            r#"{"properties": {"connectionParameters": {"gateway": {"type": "gatewaySetting"}}}}"#,
+        );
         assert!(matches!(bind(&gw, "{}", &[]).map(|b| b.auth), Ok(Auth::Unsupported(_))));
     }
 

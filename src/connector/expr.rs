@@ -99,7 +99,10 @@ fn connection_parameters(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Valu
         _ => match args.get(1) {
             Some(default) => Ok(default.clone()),
             None if value.is_some() => Ok(Value::from("")),
-            None => Err(args.invalid(0, format!("cannot read the connection parameter '{name}': the connector does not declare it"))),
+            None => Err(args.invalid(
+                0,
+                format!("cannot read the connection parameter '{name}': the connector does not declare it"),
+            )),
         },
     }
 }
@@ -216,8 +219,14 @@ impl PolicyText {
                     .ok_or_else(|| syntax_error(text, i, "`{@` is never closed by `}`"))?;
                 push_expr(&mut parts, &mut literal, text, i + 2, end)?;
                 i = end + 1;
-            } else if rest.starts_with('@') && bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') {
-                let name_end = i + 1 + rest[1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len() - 1);
+            } else if rest.starts_with('@')
+                && bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            {
+                let name_end = i
+                    + 1
+                    + rest[1..]
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len() - 1);
                 if bytes.get(name_end) == Some(&b'(') {
                     let close = matching(text, name_end, b'(', b')')
                         .ok_or_else(|| syntax_error(text, name_end, "this call is never closed by `)`"))?;
@@ -320,9 +329,12 @@ impl PolicyText {
     }
 
     fn eval(&self, e: &Expression, scope: &Scope) -> Result<Value> {
+        // The position inside the expression is dropped: the message quotes the whole text.
         e.eval(scope).map_err(|err| {
-            let message = format!("{} (in the policy expression \"{}\")", err.message(), self.source);
-            err.with_message(message)
+            Error::new(
+                err.kind(),
+                format!("{} (in the policy expression \"{}\")", err.message(), self.source),
+            )
         })
     }
 }
@@ -333,7 +345,13 @@ fn syntax_error(text: &str, at: usize, message: &str) -> Error {
         .with_source(text)
 }
 
-fn push_expr(parts: &mut Vec<Part>, literal: &mut String, text: &str, start: usize, end: usize) -> Result<()> {
+fn push_expr(
+    parts: &mut Vec<Part>,
+    literal: &mut String,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Result<()> {
     let mut from = start;
     // `{@body()}` and `@{@body()}`: the `@` inside is optional.
     if text[from..end].starts_with('@') {
@@ -392,9 +410,16 @@ fn member_chain(text: &str, mut i: usize) -> usize {
     loop {
         let at = if bytes.get(i) == Some(&b'?') { i + 1 } else { i };
         match bytes.get(at) {
-            Some(b'.') if bytes.get(at + 1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'$' || *b == b'@') => {
+            Some(b'.')
+                if bytes
+                    .get(at + 1)
+                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'$' || *b == b'@') =>
+            {
                 let mut j = at + 1;
-                while bytes.get(j).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'@' | b'-')) {
+                while bytes
+                    .get(j)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'@' | b'-'))
+                {
                     j += 1;
                 }
                 i = j;
@@ -444,7 +469,9 @@ impl Path {
         let inner = trimmed.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(trimmed);
         let inner = inner.strip_prefix('@').unwrap_or(inner);
         let inner = inner.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(inner);
-        let bad = |why: &str| Error::new(ErrorKind::Definition, format!("\"{text}\" is not a property path: {why}"));
+        let bad = |why: &str| {
+            Error::new(ErrorKind::Definition, format!("\"{text}\" is not a property path: {why}"))
+        };
         let expr = syntax::parse_expression(inner).map_err(|e| bad(e.message()))?;
         let mut steps = Vec::new();
         let mut node = &expr;
@@ -455,7 +482,9 @@ impl Path {
                         MemberKey::Dot(name) => Step::Key(name.clone()),
                         MemberKey::Index(e) => match &e.kind {
                             ExprKind::String(s) => Step::Key(s.clone()),
-                            ExprKind::Int(i) => Step::Index(usize::try_from(*i).map_err(|_| bad("a negative index"))?),
+                            ExprKind::Int(i) => {
+                                Step::Index(usize::try_from(*i).map_err(|_| bad("a negative index"))?)
+                            }
                             _ => return Err(bad("an index must be a literal name or number")),
                         },
                     };
@@ -516,7 +545,10 @@ pub fn set(value: &mut Value, steps: &[Step], new: Value) -> bool {
     };
     match (value, first) {
         (Value::Object(o), Step::Key(k)) => {
-            let key = o.position_ci(k).and_then(|i| o.get_index(i)).map_or_else(|| k.clone(), |(key, _)| key.to_string());
+            let key = o
+                .position_ci(k)
+                .and_then(|i| o.get_index(i))
+                .map_or_else(|| k.clone(), |(key, _)| key.to_string());
             let mut child = o.get(&key).cloned().unwrap_or_else(|| Value::Object(Object::new()));
             if child.is_null() && !rest.is_empty() {
                 child = Value::Object(Object::new());
@@ -575,7 +607,9 @@ mod tests {
     }
 
     fn text(template: &str) -> String {
-        match PolicyText::compile(template, true).and_then(|t| t.text(&scope(), &|n| (n == "id").then(|| "42".to_string()))) {
+        match PolicyText::compile(template, true)
+            .and_then(|t| t.text(&scope(), &|n| (n == "id").then(|| "42".to_string())))
+        {
             Ok(s) => s,
             Err(e) => format!("ERROR {e}"),
         }
@@ -640,7 +674,10 @@ mod tests {
         let p = Path::parse("@body().a['@odata.id'][2]").ok();
         assert_eq!(
             p,
-            Some(Path { root: Root::Body, steps: vec![Step::Key("a".into()), Step::Key("@odata.id".into()), Step::Index(2)] })
+            Some(Path {
+                root: Root::Body,
+                steps: vec![Step::Key("a".into()), Step::Key("@odata.id".into()), Step::Index(2)]
+            })
         );
         assert_eq!(Path::parse("body()").ok().map(|p| p.steps.len()), Some(0));
         assert_eq!(Path::parse("@item()._assignments").ok().map(|p| p.root), Some(Root::Item));
@@ -657,7 +694,11 @@ mod tests {
         let mut v = from_json_str(r#"{"a": {"b": 1}, "list": [{"x": 1}]}"#).unwrap_or_default();
         assert!(set(&mut v, &[Step::Key("a".into()), Step::Key("c".into())], Value::Int(2)));
         assert!(set(&mut v, &[Step::Key("new".into()), Step::Key("deep".into())], Value::Int(3)));
-        assert!(set(&mut v, &[Step::Key("list".into()), Step::Index(0), Step::Key("y".into())], Value::Int(4)));
+        assert!(set(
+            &mut v,
+            &[Step::Key("list".into()), Step::Index(0), Step::Key("y".into())],
+            Value::Int(4)
+        ));
         assert!(!set(&mut v, &[Step::Key("list".into()), Step::Index(5)], Value::Int(4)));
         assert_eq!(remove(&mut v, &[Step::Key("A".into()), Step::Key("b".into())]), Some(Value::Int(1)));
         assert_eq!(

@@ -162,9 +162,8 @@ impl Reader<'_> {
         self.skip_space()?;
         if self.pos < self.bytes.len() {
             self.pointer.clear();
-            return Err(self.error(
-                "unexpected text after the end of the document (a `}` or `]` closes it too early?)",
-            ));
+            return Err(self
+                .error("unexpected text after the end of the document (a `}` or `]` closes it too early?)"));
         }
         Ok(value)
     }
@@ -267,10 +266,7 @@ impl Reader<'_> {
         }
     }
 
-    fn nested(
-        &mut self,
-        read: fn(&mut Self) -> Result<Value, SyntaxError>,
-    ) -> Result<Value, SyntaxError> {
+    fn nested(&mut self, read: fn(&mut Self) -> Result<Value, SyntaxError>) -> Result<Value, SyntaxError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.error(format!("the document is nested more than {MAX_DEPTH} levels deep")));
         }
@@ -285,7 +281,8 @@ impl Reader<'_> {
             self.pos += word.len();
             Ok(value)
         } else {
-            let found: String = self.text[self.pos..].chars().take_while(|c| c.is_alphanumeric()).take(20).collect();
+            let found: String =
+                self.text[self.pos..].chars().take_while(|c| c.is_alphanumeric()).take(20).collect();
             Err(self.error(format!("expected a value, found `{found}`")))
         }
     }
@@ -355,7 +352,10 @@ impl Reader<'_> {
                     if !noted_control {
                         self.repair(
                             self.pos,
-                            format!("a raw control character (U+{:04X}) inside a string was kept", u32::from(c)),
+                            format!(
+                                "a raw control character (U+{:04X}) inside a string was kept",
+                                u32::from(c)
+                            ),
                             true,
                         );
                         noted_control = true;
@@ -407,7 +407,8 @@ impl Reader<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, SyntaxError> {
-        let digits = self.text.get(self.pos..self.pos + 4).filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()));
+        let digits =
+            self.text.get(self.pos..self.pos + 4).filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()));
         match digits.and_then(|d| u32::from_str_radix(d, 16).ok()) {
             Some(v) => {
                 self.pos += 4;
@@ -454,7 +455,11 @@ impl Reader<'_> {
             self.skip_space()?;
             let value = self.value()?;
             if object.contains_key(&key) {
-                self.repair(key_at, format!("the property \"{key}\" appears twice; the last one is kept"), true);
+                self.repair(
+                    key_at,
+                    format!("the property \"{key}\" appears twice; the last one is kept"),
+                    true,
+                );
             }
             object.push_last(key, value);
             self.pointer.truncate(base);

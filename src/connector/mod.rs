@@ -49,6 +49,8 @@ pub mod load;
 pub mod policy;
 pub mod properties;
 pub mod request;
+#[cfg(feature = "http")]
+pub mod send;
 pub mod swagger;
 pub mod sweep;
 
@@ -58,6 +60,8 @@ pub use connection::{BoundConnection, Connection};
 pub use load::Connector;
 pub use properties::{ConnectionParameter, PolicyInstance, Properties, Template};
 pub use request::{Body, CallInput, DryRun, HttpRequest};
+#[cfg(feature = "http")]
+pub use send::{CallOptions, CallOutcome, HttpResponse, Transport};
 pub use swagger::{Location, Operation, Parameter};
 
 /// How serious a finding is.
@@ -95,8 +99,19 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub(crate) fn new(severity: Severity, file: &str, pointer: impl Into<String>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity, file: file.to_string(), pointer: pointer.into(), line_col: None, message: message.into() }
+    pub(crate) fn new(
+        severity: Severity,
+        file: &str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity,
+            file: file.to_string(),
+            pointer: pointer.into(),
+            line_col: None,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn error(file: &str, pointer: impl Into<String>, message: impl Into<String>) -> Diagnostic {

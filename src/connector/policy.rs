@@ -78,9 +78,17 @@ fn compile(p: &PolicyInstance, name: &str, placeholders: bool) -> Result<PolicyT
 }
 
 /// The policies of `section` that apply to `op`, in file order.
-pub fn applicable<'c>(connector: &'c Connector, op: &Operation, section: Section) -> impl Iterator<Item = &'c PolicyInstance> {
+pub fn applicable<'c>(
+    connector: &'c Connector,
+    op: &Operation,
+    section: Section,
+) -> impl Iterator<Item = &'c PolicyInstance> {
     let id = op.id.clone();
-    connector.properties.policies.iter().filter(move |p| p.template.is_some() && p.section == section && p.applies_to(&id))
+    connector
+        .properties
+        .policies
+        .iter()
+        .filter(move |p| p.template.is_some() && p.section == section && p.applies_to(&id))
 }
 
 /// Runs the Request-section policies on the draft.
@@ -95,7 +103,8 @@ pub fn apply_request(
 ) -> Result<()> {
     for p in applicable(connector, op, Section::Request) {
         let Some(template) = p.template else { continue };
-        request_policy(connector, template, p, bound, draft, notes, lookups, lookup).map_err(|e| policy_error(p, e))?;
+        request_policy(connector, template, p, bound, draft, notes, lookups, lookup)
+            .map_err(|e| policy_error(p, e))?;
     }
     Ok(())
 }
@@ -136,12 +145,16 @@ fn request_policy(
         Template::DynamicHostUrl => {
             let mut url = compile(p, "urlTemplate", false)?.value(&scope)?.to_text().trim().to_string();
             if url.is_empty() {
-                return Err(Error::new(ErrorKind::Definition, "the URL template gives an empty URL (is a connection parameter missing?)"));
+                return Err(Error::new(
+                    ErrorKind::Definition,
+                    "the URL template gives an empty URL (is a connection parameter missing?)",
+                ));
             }
             if !url.contains("://") {
                 url = format!("https://{url}");
             }
-            let after_host = url.split_once("://").map(|(_, r)| r.find('/').map_or("", |i| &r[i..])).unwrap_or("");
+            let after_host =
+                url.split_once("://").map(|(_, r)| r.find('/').map_or("", |i| &r[i..])).unwrap_or("");
             let base_path = connector.base_path.trim_end_matches('/');
             if !base_path.is_empty() && after_host.trim_end_matches('/').is_empty() {
                 notes.push(format!(
@@ -181,7 +194,11 @@ fn request_policy(
             let url = if relative.contains("://") { relative } else { join_url(&draft.base_url, &relative) };
             let l = Lookup {
                 policy: p.title.clone(),
-                method: p.text("httpMethod").filter(|m| !m.trim().is_empty()).unwrap_or_else(|| "GET".into()).to_ascii_uppercase(),
+                method: p
+                    .text("httpMethod")
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or_else(|| "GET".into())
+                    .to_ascii_uppercase(),
                 url,
                 target,
                 value_path: p.text_or_empty("parameterValuePathTemplate"),
@@ -193,7 +210,9 @@ fn request_policy(
             }
             lookups.push(l);
         }
-        Template::UpdateNextLink | Template::PollingTrigger | Template::SetConnectionStatusToUnauthenticated => {}
+        Template::UpdateNextLink
+        | Template::PollingTrigger
+        | Template::SetConnectionStatusToUnauthenticated => {}
         _ => {
             let mut body = draft.body.as_value();
             if body.is_null() && !matches!(draft.body, super::request::Body::None) {
@@ -226,8 +245,12 @@ fn exists_action(p: &PolicyInstance) -> ExistsAction {
 
 fn destination(template: &str) -> Result<Destination> {
     let t = template.trim().trim_start_matches('@');
-    let expr = crate::syntax::parse_expression(t)
-        .map_err(|e| Error::new(ErrorKind::Definition, format!("\"{template}\" must be @headers('name') or @queryParameters('name'): {}", e.message())))?;
+    let expr = crate::syntax::parse_expression(t).map_err(|e| {
+        Error::new(
+            ErrorKind::Definition,
+            format!("\"{template}\" must be @headers('name') or @queryParameters('name'): {}", e.message()),
+        )
+    })?;
     if let crate::syntax::ExprKind::Call(c) = &expr.kind {
         if let [arg] = c.args.as_slice() {
             if let crate::syntax::ExprKind::String(name) = &arg.kind {
@@ -239,7 +262,10 @@ fn destination(template: &str) -> Result<Destination> {
             }
         }
     }
-    Err(Error::new(ErrorKind::Definition, format!("\"{template}\" must be @headers('name') or @queryParameters('name')")))
+    Err(Error::new(
+        ErrorKind::Definition,
+        format!("\"{template}\" must be @headers('name') or @queryParameters('name')"),
+    ))
 }
 
 /// One element a body transform acts on: the parent itself, or each element when the
@@ -320,7 +346,13 @@ pub fn transform(template: Template, p: &PolicyInstance, scope: &Scope, body: &m
                 let mut s = scope.clone();
                 s.body = body.clone();
                 s.item = Some(t.element.clone());
-                let value = property_value(&template_text, &s)?;
+                let value = match property_value(&template_text, &s) {
+                    Ok(v) => v,
+                    // A value read from a property the body does not have leaves the body
+                    // as it is (Blackbaud wraps `payments` in an array only when present).
+                    Err(e) if e.kind() == ErrorKind::InvalidMember => continue,
+                    Err(e) => return Err(e),
+                };
                 writes.push((t.base.iter().cloned().chain(sub.iter().cloned()).collect(), value));
             }
         }
@@ -405,11 +437,14 @@ pub fn transform(template: Template, p: &PolicyInstance, scope: &Scope, body: &m
         Template::MoveProperties => {
             let src = path_param(p, "srcParentPath")?.join(&p.text_or_empty("srcSubPath"))?;
             let dst = path_param(p, "dstParentPath")?.join(&p.text_or_empty("dstSubPath"))?;
-            let only_members = !p.text("copyOnlySubProperties").is_some_and(|c| c.eq_ignore_ascii_case("false"));
+            let only_members =
+                !p.text("copyOnlySubProperties").is_some_and(|c| c.eq_ignore_ascii_case("false"));
             let Some(source) = expr::remove(body, &src.steps) else { return Ok(()) };
             match (&source, only_members) {
                 (Value::Object(members), true) => {
-                    let mut dest = expr::get(body, &dst.steps).filter(|d| matches!(d, Value::Object(_))).unwrap_or_else(|| Value::Object(Object::new()));
+                    let mut dest = expr::get(body, &dst.steps)
+                        .filter(|d| matches!(d, Value::Object(_)))
+                        .unwrap_or_else(|| Value::Object(Object::new()));
                     if let Value::Object(d) = &mut dest {
                         for (k, v) in members.iter() {
                             d.insert(k.clone(), v.clone());
@@ -483,7 +518,10 @@ pub fn apply_response(
                     }
                 }
                 Template::SetConnectionStatusToUnauthenticated => {
-                    let code = p.parameters.get_ci("statusCode").and_then(|v| v.as_i64().or_else(|| v.to_text().trim().parse().ok()));
+                    let code = p
+                        .parameters
+                        .get_ci("statusCode")
+                        .and_then(|v| v.as_i64().or_else(|| v.to_text().trim().parse().ok()));
                     if code == Some(i64::from(response.status)) {
                         let why = format!(
                             "the operation {} returned {}, which the policy \"{}\" treats as a lost sign-in; bind the connection again",
@@ -569,6 +607,11 @@ mod tests {
                 r#"{"a": 1}"#,
                 r#"{"a":1}"#,
             ),
+            (
+                r#"{"newPropertyParentPathTemplate": "@body()", "newPropertySubPathTemplate": "receipts", "propertyValuePathTemplate": "[{@body().receipts}]"}"#,
+                r#"{"a": 1}"#,
+                r#"{"a":1}"#,
+            ),
         ];
         for (params, body, expected) in cases {
             assert_eq!(run(Template::SetProperty, params, body), *expected, "{params}");
@@ -579,11 +622,18 @@ mod tests {
     fn array_object_conversions() {
         let p = r#"{"propertyParentPath": "@body()", "propertySubPath": "assignments", "keyWithinCollectionPath": "userId", "newPropertyPath": "@body().assignments", "retainKey": "false"}"#;
         assert_eq!(
-            run(Template::ConvertArrayToObject, p, r#"{"assignments": [{"userId": "a", "order": 1}, {"userId": "b"}]}"#),
+            run(
+                Template::ConvertArrayToObject,
+                p,
+                r#"{"assignments": [{"userId": "a", "order": 1}, {"userId": "b"}]}"#
+            ),
             r#"{"assignments":{"a":{"order":1},"b":{}}}"#
         );
         let p = r#"{"propertyParentPath": "@body()", "propertySubPath": "refs", "keyWithinCollectionPath": "id", "newPropertyPath": "@body().byId"}"#;
-        assert_eq!(run(Template::ConvertArrayToObject, p, r#"{"refs": [{"id": 7}]}"#), r#"{"refs":[{"id":7}],"byId":{"7":{"id":7}}}"#);
+        assert_eq!(
+            run(Template::ConvertArrayToObject, p, r#"{"refs": [{"id": 7}]}"#),
+            r#"{"refs":[{"id":7}],"byId":{"7":{"id":7}}}"#
+        );
         let p = r#"{"propertyParentPath": "@body()", "propertySubPath": "null", "newPropertyPath": "@body().Zones", "keyName": "Name", "valueName": "Details"}"#;
         assert_eq!(
             run(Template::ConvertObjectToArray, p, r#"{"DE": {"zoneName": "Germany"}}"#),
@@ -594,13 +644,19 @@ mod tests {
             run(Template::ConvertObjectToArray, p, r#"{"value": [{"assignments": {"u1": {"o": 1}}}]}"#),
             r#"{"value":[{"assignments":{"u1":{"o":1}},"_assignments":[{"userId":"u1","value":{"o":1}}]}]}"#
         );
-        assert_eq!(run(Template::ConvertObjectToArray, p, r#"{"value": [{"assignments": "not an object"}]}"#), r#"{"value":[{"assignments":"not an object"}]}"#);
+        assert_eq!(
+            run(Template::ConvertObjectToArray, p, r#"{"value": [{"assignments": "not an object"}]}"#),
+            r#"{"value":[{"assignments":"not an object"}]}"#
+        );
     }
 
     #[test]
     fn string_templates() {
         let p = r#"{"propertyParentPath": "@body()", "propertySubPath": "assignments", "delimiterList": ";", "childPropertyName": "userId", "newPropertyPath": "@body().assignments"}"#;
-        assert_eq!(run(Template::StringToArray, p, r#"{"assignments": "a; b;;c"}"#), r#"{"assignments":[{"userId":"a"},{"userId":"b"},{"userId":"c"}]}"#);
+        assert_eq!(
+            run(Template::StringToArray, p, r#"{"assignments": "a; b;;c"}"#),
+            r#"{"assignments":[{"userId":"a"},{"userId":"b"},{"userId":"c"}]}"#
+        );
         let p = r#"{"propertyParentPath": "@body().references", "propertySubPath": "resourceLink", "sourceString": ".", "replacementString": "%2E", "newPropertyPath": "@item().resourceLink"}"#;
         assert_eq!(
             run(Template::StringReplace, p, r#"{"references": [{"resourceLink": "a.b.c"}, {"other": 1}]}"#),
@@ -608,11 +664,18 @@ mod tests {
         );
         let p = r#"{"propertyParentPath": "@body().invoices", "propertySubPath": "url", "sourceString": "https://api.freeagent.com/v2/invoices/", "replacementString": "", "newPropertyPath": "@item().id"}"#;
         assert_eq!(
-            run(Template::StringReplace, p, r#"{"invoices": [{"url": "https://api.freeagent.com/v2/invoices/12"}]}"#),
+            run(
+                Template::StringReplace,
+                p,
+                r#"{"invoices": [{"url": "https://api.freeagent.com/v2/invoices/12"}]}"#
+            ),
             r#"{"invoices":[{"url":"https://api.freeagent.com/v2/invoices/12","id":"12"}]}"#
         );
         let p = r#"{"propertyParentPath": "@body().assignments", "propertySubPath": "userId", "newPropertyPath": "@item().userId"}"#;
-        assert_eq!(run(Template::EncodePropertyValue, p, r#"{"assignments": [{"userId": "a b@c.d"}]}"#), r#"{"assignments":[{"userId":"a%20b%40c.d"}]}"#);
+        assert_eq!(
+            run(Template::EncodePropertyValue, p, r#"{"assignments": [{"userId": "a b@c.d"}]}"#),
+            r#"{"assignments":[{"userId":"a%20b%40c.d"}]}"#
+        );
     }
 
     #[test]
@@ -630,7 +693,10 @@ mod tests {
     #[test]
     fn destinations() {
         assert_eq!(destination("@headers('If-Match')").ok(), Some(Destination::Header("If-Match".into())));
-        assert_eq!(destination("@queryParameters('access_token')").ok(), Some(Destination::Query("access_token".into())));
+        assert_eq!(
+            destination("@queryParameters('access_token')").ok(),
+            Some(Destination::Query("access_token".into()))
+        );
         assert!(destination("@body().x").is_err());
     }
 }

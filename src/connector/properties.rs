@@ -189,12 +189,22 @@ impl Template {
             Template::SetHeader | Template::SetQueryParameter => &["name", "value"],
             Template::DynamicHostUrl => &["urlTemplate"],
             Template::RouteRequestToEndpoint => &["newPath"],
-            Template::SetProperty => &["newPropertyParentPathTemplate", "newPropertySubPathTemplate", "propertyValuePathTemplate"],
-            Template::SetValueFromUrl => &["parameterTemplate", "parameterValueUrl", "parameterValuePathTemplate"],
-            Template::ConvertArrayToObject => &["propertyParentPath", "keyWithinCollectionPath", "newPropertyPath"],
+            Template::SetProperty => {
+                &["newPropertyParentPathTemplate", "newPropertySubPathTemplate", "propertyValuePathTemplate"]
+            }
+            Template::SetValueFromUrl => {
+                &["parameterTemplate", "parameterValueUrl", "parameterValuePathTemplate"]
+            }
+            Template::ConvertArrayToObject => {
+                &["propertyParentPath", "keyWithinCollectionPath", "newPropertyPath"]
+            }
             Template::ConvertObjectToArray => &["propertyParentPath", "newPropertyPath"],
-            Template::StringToArray => &["propertyParentPath", "delimiterList", "childPropertyName", "newPropertyPath"],
-            Template::StringReplace => &["propertyParentPath", "sourceString", "replacementString", "newPropertyPath"],
+            Template::StringToArray => {
+                &["propertyParentPath", "delimiterList", "childPropertyName", "newPropertyPath"]
+            }
+            Template::StringReplace => {
+                &["propertyParentPath", "sourceString", "replacementString", "newPropertyPath"]
+            }
             Template::EncodePropertyValue => &["propertyParentPath", "newPropertyPath"],
             Template::UpdateNextLink => &["nextLinkPropertyName"],
             Template::PollingTrigger => &["triggerConfig", "triggerDataPath"],
@@ -206,9 +216,9 @@ impl Template {
     /// The section a template runs in when the instance does not say.
     pub fn default_section(self) -> Section {
         match self {
-            Template::ConvertObjectToArray | Template::UpdateNextLink | Template::SetConnectionStatusToUnauthenticated => {
-                Section::Response
-            }
+            Template::ConvertObjectToArray
+            | Template::UpdateNextLink
+            | Template::SetConnectionStatusToUnauthenticated => Section::Response,
             Template::PollingTrigger => Section::Trigger,
             _ => Section::Request,
         }
@@ -317,7 +327,11 @@ pub fn parse(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Prop
     };
     for key in root.keys() {
         if &**key != "properties" {
-            diagnostics.push(Diagnostic::warning(file, pointer("", key), format!("`{key}` is not part of apiProperties.json; it is ignored")));
+            diagnostics.push(Diagnostic::warning(
+                file,
+                pointer("", key),
+                format!("`{key}` is not part of apiProperties.json; it is ignored"),
+            ));
         }
     }
     const KNOWN: [&str; 9] = [
@@ -333,7 +347,11 @@ pub fn parse(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Prop
     ];
     for key in props.keys() {
         if !KNOWN.contains(&&**key) {
-            diagnostics.push(Diagnostic::warning(file, pointer("/properties", key), format!("`{key}` is not a known property; it is ignored")));
+            diagnostics.push(Diagnostic::warning(
+                file,
+                pointer("/properties", key),
+                format!("`{key}` is not a known property; it is ignored"),
+            ));
         }
     }
     out.icon_brand_color = str_of(props, "iconBrandColor").map(str::to_string);
@@ -345,10 +363,15 @@ pub fn parse(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Prop
         .unwrap_or_default();
     match props.get("connectionParameters") {
         Some(Value::Object(params)) => {
-            out.connection_parameters = connection_parameters(params, "/properties/connectionParameters", file, diagnostics);
+            out.connection_parameters =
+                connection_parameters(params, "/properties/connectionParameters", file, diagnostics);
         }
         Some(Value::Null) | None => {}
-        Some(_) => diagnostics.push(Diagnostic::error(file, "/properties/connectionParameters", "`connectionParameters` must be an object")),
+        Some(_) => diagnostics.push(Diagnostic::error(
+            file,
+            "/properties/connectionParameters",
+            "`connectionParameters` must be an object",
+        )),
     }
     if let Some(sets) = props.get("connectionParameterSets") {
         let at = "/properties/connectionParameterSets";
@@ -362,10 +385,16 @@ pub fn parse(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Prop
                     };
                     let name = str_of(set, "name").unwrap_or_default().to_string();
                     if name.is_empty() {
-                        diagnostics.push(Diagnostic::error(file, at.clone(), "a parameter set needs a `name`"));
+                        diagnostics.push(Diagnostic::error(
+                            file,
+                            at.clone(),
+                            "a parameter set needs a `name`",
+                        ));
                     }
                     let parameters = match set.get("parameters") {
-                        Some(Value::Object(p)) => connection_parameters(p, &pointer(&at, "parameters"), file, diagnostics),
+                        Some(Value::Object(p)) => {
+                            connection_parameters(p, &pointer(&at, "parameters"), file, diagnostics)
+                        }
                         _ => Vec::new(),
                     };
                     let display_name = set
@@ -376,7 +405,11 @@ pub fn parse(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Prop
                     out.parameter_sets.push(ParameterSet { name, display_name, parameters });
                 }
             }
-            None => diagnostics.push(Diagnostic::error(file, at, "`connectionParameterSets` needs a `values` array")),
+            None => diagnostics.push(Diagnostic::error(
+                file,
+                at,
+                "`connectionParameterSets` needs a `values` array",
+            )),
         }
     }
     match props.get("policyTemplateInstances") {
@@ -389,19 +422,33 @@ pub fn parse(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Prop
             }
         }
         Some(Value::Null) | None => {}
-        Some(_) => diagnostics.push(Diagnostic::error(file, "/properties/policyTemplateInstances", "`policyTemplateInstances` must be an array")),
+        Some(_) => diagnostics.push(Diagnostic::error(
+            file,
+            "/properties/policyTemplateInstances",
+            "`policyTemplateInstances` must be an array",
+        )),
     }
     match props.get("scriptOperations") {
         Some(Value::Array(list)) => {
-            out.script_operations = Some(list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
+            out.script_operations =
+                Some(list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
         }
         Some(Value::Null) | None => {}
-        Some(_) => diagnostics.push(Diagnostic::error(file, "/properties/scriptOperations", "`scriptOperations` must be an array of operationIds")),
+        Some(_) => diagnostics.push(Diagnostic::error(
+            file,
+            "/properties/scriptOperations",
+            "`scriptOperations` must be an array of operationIds",
+        )),
     }
     out
 }
 
-fn connection_parameters(params: &Object, base: &str, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<ConnectionParameter> {
+fn connection_parameters(
+    params: &Object,
+    base: &str,
+    file: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ConnectionParameter> {
     let mut out = Vec::new();
     for (name, def) in params.iter() {
         let at = pointer(base, name);
@@ -418,19 +465,29 @@ fn connection_parameters(params: &Object, base: &str, file: &str, diagnostics: &
                 "oauthsetting" => ParameterKind::OAuth(Box::new(oauth_settings(def))),
                 "gatewaysetting" => ParameterKind::Gateway,
                 _ => {
-                    diagnostics.push(Diagnostic::warning(file, pointer(&at, "type"), format!("\"{t}\" is not a connection parameter type")));
+                    diagnostics.push(Diagnostic::warning(
+                        file,
+                        pointer(&at, "type"),
+                        format!("\"{t}\" is not a connection parameter type"),
+                    ));
                     ParameterKind::Other(t.to_string())
                 }
             },
             None => {
-                diagnostics.push(Diagnostic::error(file, at.clone(), format!("the connection parameter \"{name}\" has no `type`")));
+                diagnostics.push(Diagnostic::error(
+                    file,
+                    at.clone(),
+                    format!("the connection parameter \"{name}\" has no `type`"),
+                ));
                 ParameterKind::Other(String::new())
             }
         };
         let ui = def.get("uiDefinition").and_then(Value::as_object);
         let constraints = ui.and_then(|u| u.get("constraints")).and_then(Value::as_object);
         let mut allowed = Vec::new();
-        for list in [def.get("allowedValues"), constraints.and_then(|c| c.get("allowedValues"))].into_iter().flatten() {
+        for list in
+            [def.get("allowedValues"), constraints.and_then(|c| c.get("allowedValues"))].into_iter().flatten()
+        {
             for v in list.as_array().into_iter().flatten() {
                 if let Some(value) = v.as_object().and_then(|o| o.get("value")) {
                     allowed.push(value.to_text());
@@ -457,8 +514,14 @@ fn connection_parameters(params: &Object, base: &str, file: &str, diagnostics: &
 }
 
 fn oauth_settings(def: &Object) -> OAuthSettings {
-    let Some(s) = def.get("oAuthSettings").and_then(Value::as_object) else { return OAuthSettings::default() };
-    let client_id = s.iter().find(|(k, _)| k.eq_ignore_ascii_case("clientId")).and_then(|(_, v)| v.as_str()).map(str::to_string);
+    let Some(s) = def.get("oAuthSettings").and_then(Value::as_object) else {
+        return OAuthSettings::default();
+    };
+    let client_id = s
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("clientId"))
+        .and_then(|(_, v)| v.as_str())
+        .map(str::to_string);
     let custom = s
         .get("customParameters")
         .and_then(Value::as_object)
@@ -511,9 +574,16 @@ fn policy(inst: &Value, at: &str, file: &str, diagnostics: &mut Vec<Diagnostic>)
                 parameters.insert(name, value.clone());
             } else if key.eq_ignore_ascii_case("x-ms-apimTemplate-operationName") {
                 match value {
-                    Value::Array(list) => operations = Some(list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
+                    Value::Array(list) => {
+                        operations =
+                            Some(list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                    }
                     Value::String(one) => operations = Some(vec![one.to_string()]),
-                    _ => diagnostics.push(Diagnostic::error(file, pointer(&params_at, key), "the operation list must be an array of operationIds")),
+                    _ => diagnostics.push(Diagnostic::error(
+                        file,
+                        pointer(&params_at, key),
+                        "the operation list must be an array of operationIds",
+                    )),
                 }
             } else if key.eq_ignore_ascii_case("x-ms-apimTemplate-policySection") {
                 section = match value.as_str().map(str::to_ascii_lowercase).as_deref() {
@@ -524,20 +594,31 @@ fn policy(inst: &Value, at: &str, file: &str, diagnostics: &mut Vec<Diagnostic>)
                         diagnostics.push(Diagnostic::error(
                             file,
                             pointer(&params_at, key),
-                            format!("{} is not a policy section (Request, Response or Failure)", crate::value::to_json_string(value)),
+                            format!(
+                                "{} is not a policy section (Request, Response or Failure)",
+                                crate::value::to_json_string(value)
+                            ),
                         ));
                         None
                     }
                 };
             } else {
-                diagnostics.push(Diagnostic::warning(file, pointer(&params_at, key), format!("`{key}` is not a template parameter; it is ignored")));
+                diagnostics.push(Diagnostic::warning(
+                    file,
+                    pointer(&params_at, key),
+                    format!("`{key}` is not a template parameter; it is ignored"),
+                ));
             }
         }
     }
     if let Some(t) = template {
         for required in t.required_parameters() {
             if parameters.get_ci(required).is_none() {
-                diagnostics.push(Diagnostic::error(file, params_at.clone(), format!("the {} template needs `{TEMPLATE_PREFIX}{required}`", t.id())));
+                diagnostics.push(Diagnostic::error(
+                    file,
+                    params_at.clone(),
+                    format!("the {} template needs `{TEMPLATE_PREFIX}{required}`", t.id()),
+                ));
             }
         }
     }

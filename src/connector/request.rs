@@ -192,8 +192,10 @@ impl Body {
             Body::Text(_, t) => (t.clone().into_bytes(), String::new()),
             Body::Bytes(_, b) => (b.clone(), String::new()),
             Body::Form(fields) => {
-                let text: Vec<String> =
-                    fields.iter().map(|(k, v)| format!("{}={}", encode_strict(k), encode_strict(v))).collect();
+                let text: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", encode_strict(k), encode_strict(v)))
+                    .collect();
                 (text.join("&").into_bytes(), String::new())
             }
             Body::Multipart(parts) => {
@@ -210,7 +212,8 @@ impl Body {
                 let mut out = Vec::new();
                 for p in parts {
                     out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-                    let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", quote(&p.name));
+                    let mut disposition =
+                        format!("Content-Disposition: form-data; name=\"{}\"", quote(&p.name));
                     if let Some(f) = &p.file_name {
                         disposition.push_str(&format!("; filename=\"{}\"", quote(f)));
                     }
@@ -468,7 +471,11 @@ impl DryRun {
             let pairs: Vec<String> = query
                 .split('&')
                 .map(|pair| match pair.split_once('=') {
-                    Some((k, _)) if self.credential_names.iter().any(|c| decode(k).eq_ignore_ascii_case(c)) => format!("{k}=***"),
+                    Some((k, _))
+                        if self.credential_names.iter().any(|c| decode(k).eq_ignore_ascii_case(c)) =>
+                    {
+                        format!("{k}=***")
+                    }
                     _ => pair.to_string(),
                 })
                 .collect();
@@ -589,11 +596,14 @@ fn body_input(input: &CallInput, p: &Parameter) -> Option<Value> {
     let mut assembled: Option<Value> = None;
     for (k, v) in input.parameters.iter() {
         let Some(rest) = k.strip_prefix(prefix.as_str()).or_else(|| {
-            k.get(..prefix.len()).filter(|head| head.eq_ignore_ascii_case(&prefix)).map(|_| &k[prefix.len()..])
+            k.get(..prefix.len())
+                .filter(|head| head.eq_ignore_ascii_case(&prefix))
+                .map(|_| &k[prefix.len()..])
         }) else {
             continue;
         };
-        let steps: Vec<super::expr::Step> = rest.split('/').map(|s| super::expr::Step::Key(s.to_string())).collect();
+        let steps: Vec<super::expr::Step> =
+            rest.split('/').map(|s| super::expr::Step::Key(s.to_string())).collect();
         let target = assembled.get_or_insert_with(|| Value::Object(Object::new()));
         super::expr::set(target, &steps, v.clone());
     }
@@ -679,7 +689,8 @@ fn file_part(name: &str, v: &Value, file_name: Option<&str>) -> Part {
         },
         _ => None,
     };
-    let (content_type, data) = binary.unwrap_or_else(|| ("application/octet-stream".into(), v.to_text().into_bytes()));
+    let (content_type, data) =
+        binary.unwrap_or_else(|| ("application/octet-stream".into(), v.to_text().into_bytes()));
     Part {
         name: name.to_string(),
         file_name: Some(file_name.unwrap_or(name).to_string()),
@@ -731,7 +742,13 @@ impl Prepared {
 impl Connector {
     /// Builds the draft of an operation's request: steps 1 to 8 of the algorithm (no
     /// policies). `token` is the bearer token to use for OAuth connections.
-    pub fn draft(&self, operation_id: &str, bound: &BoundConnection, input: &CallInput, token: Option<&str>) -> Result<(Draft, Vec<String>, Vec<String>)> {
+    pub fn draft(
+        &self,
+        operation_id: &str,
+        bound: &BoundConnection,
+        input: &CallInput,
+        token: Option<&str>,
+    ) -> Result<(Draft, Vec<String>, Vec<String>)> {
         let op = self.require_operation(operation_id)?;
         if let Some(problem) = op.problems.first() {
             return Err(Error::new(
@@ -780,14 +797,19 @@ impl Connector {
                     }
                     let placeholder = format!("{{{}}}", p.name);
                     if !path.contains(&placeholder) {
-                        notes.push(format!("the path {} has no {{{}}} for the path parameter", op.path, p.name));
+                        notes.push(format!(
+                            "the path {} has no {{{}}} for the path parameter",
+                            op.path, p.name
+                        ));
                     }
                     path = path.replace(&placeholder, &encoded);
                     path_values.push((p.name.clone(), encoded));
                 }
                 Location::Query => match (&value, p.collection_format) {
                     (Value::Array(items), CollectionFormat::Multi) => {
-                        query.extend(items.iter().map(|i| (p.name.clone(), to_param_text(i, CollectionFormat::Csv))));
+                        query.extend(
+                            items.iter().map(|i| (p.name.clone(), to_param_text(i, CollectionFormat::Csv))),
+                        );
                     }
                     _ => query.push((p.name.clone(), to_param_text(&value, p.collection_format))),
                 },
@@ -804,7 +826,10 @@ impl Connector {
             if let Some(len) = path[open..].find('}') {
                 let name = &path[open + 1..open + len];
                 if !op.parameters.iter().any(|p| p.location == Location::Path && p.name == name) {
-                    notes.push(format!("the path {} has {{{name}}} but no path parameter of that name", op.path));
+                    notes.push(format!(
+                        "the path {} has {{{name}}} but no path parameter of that name",
+                        op.path
+                    ));
                 }
             }
         }
@@ -814,15 +839,26 @@ impl Connector {
                 let mut parts = Vec::new();
                 for (p, v) in &form {
                     if p.ty == "file" {
-                        let file_name = input.file_names.iter().find(|(n, _)| n.eq_ignore_ascii_case(&p.name)).map(|(_, f)| f.as_str());
+                        let file_name = input
+                            .file_names
+                            .iter()
+                            .find(|(n, _)| n.eq_ignore_ascii_case(&p.name))
+                            .map(|(_, f)| f.as_str());
                         parts.push(file_part(&p.name, v, file_name));
                     } else {
                         let items: Vec<String> = match (v, p.collection_format) {
-                            (Value::Array(items), CollectionFormat::Multi) => items.iter().map(|i| to_param_text(i, CollectionFormat::Csv)).collect(),
+                            (Value::Array(items), CollectionFormat::Multi) => {
+                                items.iter().map(|i| to_param_text(i, CollectionFormat::Csv)).collect()
+                            }
                             _ => vec![to_param_text(v, p.collection_format)],
                         };
                         for text in items {
-                            parts.push(Part { name: p.name.clone(), file_name: None, content_type: None, data: text.into_bytes() });
+                            parts.push(Part {
+                                name: p.name.clone(),
+                                file_name: None,
+                                content_type: None,
+                                data: text.into_bytes(),
+                            });
                         }
                     }
                 }
@@ -832,7 +868,11 @@ impl Connector {
                 for (p, v) in &form {
                     match (v, p.collection_format) {
                         (Value::Array(items), CollectionFormat::Multi) => {
-                            fields.extend(items.iter().map(|i| (p.name.clone(), to_param_text(i, CollectionFormat::Csv))));
+                            fields.extend(
+                                items
+                                    .iter()
+                                    .map(|i| (p.name.clone(), to_param_text(i, CollectionFormat::Csv))),
+                            );
                         }
                         _ => fields.push((p.name.clone(), to_param_text(v, p.collection_format))),
                     }
@@ -854,7 +894,9 @@ impl Connector {
             Auth::ApiKeys(keys) => {
                 for (name, in_query, value) in keys {
                     if value.is_empty() {
-                        notes.push(format!("no value for the API key {name}: set the connection parameter (api_key)"));
+                        notes.push(format!(
+                            "no value for the API key {name}: set the connection parameter (api_key)"
+                        ));
                     }
                     credential_names.push(name.clone());
                     if *in_query {
@@ -865,7 +907,8 @@ impl Connector {
                 }
             }
             Auth::Basic { username, password } => {
-                let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
                 draft.set_header("Authorization", format!("Basic {encoded}"));
             }
             Auth::OAuth(_) => {
@@ -888,7 +931,9 @@ impl Connector {
         }
         if wants(consumes, "x-www-form-urlencoded") {
             if let Value::Object(o) = &v {
-                return Body::Form(o.iter().map(|(k, v)| (k.to_string(), to_param_text(v, CollectionFormat::Csv))).collect());
+                return Body::Form(
+                    o.iter().map(|(k, v)| (k.to_string(), to_param_text(v, CollectionFormat::Csv))).collect(),
+                );
             }
         }
         if let Value::String(s) = &v {
@@ -929,7 +974,9 @@ impl Connector {
             if token.is_none() {
                 match (&plan.problem, &plan.token_url) {
                     (Some(p), _) => extra.push(format!("no OAuth token: {p}")),
-                    (None, Some(url)) => extra.push(format!("an access token would first be fetched from {url}")),
+                    (None, Some(url)) => {
+                        extra.push(format!("an access token would first be fetched from {url}"))
+                    }
                     (None, None) => {}
                 }
             }
@@ -940,7 +987,9 @@ impl Connector {
                 op.id
             ));
         }
-        let mut describe = |l: &Lookup, _: &Draft| Ok(Value::from(format!("<{} from {} {}>", l.value_path, l.method, l.url)));
+        let mut describe = |l: &Lookup, _: &Draft| {
+            Ok(Value::from(format!("<{} from {} {}>", l.value_path, l.method, l.url)))
+        };
         let prepared = self.prepare(operation_id, bound, input, token.as_deref(), &mut describe)?;
         let mut notes = extra;
         notes.extend(prepared.notes.iter().cloned());
@@ -950,7 +999,11 @@ impl Connector {
         if !url_ok {
             return Err(Error::new(
                 ErrorKind::Definition,
-                format!("the request URL \"{}\" of {} is not an absolute http(s) URL", bound.redact(&request.url), op.id),
+                format!(
+                    "the request URL \"{}\" of {} is not an absolute http(s) URL",
+                    bound.redact(&request.url),
+                    op.id
+                ),
             ));
         }
         Ok(DryRun {
@@ -1021,7 +1074,11 @@ fn sample(doc: &Value, schema: &Value, depth: usize) -> Option<Value> {
     if let Some(first) = s.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
         return Some(first.clone());
     }
-    let ty = s.get("type").and_then(Value::as_str).unwrap_or(if s.get("properties").is_some() { "object" } else { "" });
+    let ty = s.get("type").and_then(Value::as_str).unwrap_or(if s.get("properties").is_some() {
+        "object"
+    } else {
+        ""
+    });
     Some(match ty {
         "integer" | "number" => Value::Int(1),
         "boolean" => Value::Bool(true),
@@ -1085,7 +1142,10 @@ mod tests {
         assert_eq!(encode_strict("a b/c"), "a%20b%2Fc");
         assert_eq!(join_url("https://h/", "/x"), "https://h/x");
         assert_eq!(join_url("https://h", "x"), "https://h/x");
-        assert_eq!(apply_origin("https://api.example.com/v1/x?y=1", "http://127.0.0.1:9/"), "http://127.0.0.1:9/v1/x?y=1");
+        assert_eq!(
+            apply_origin("https://api.example.com/v1/x?y=1", "http://127.0.0.1:9/"),
+            "http://127.0.0.1:9/v1/x?y=1"
+        );
     }
 
     #[test]
@@ -1117,8 +1177,13 @@ mod tests {
         assert_eq!(d.request.header("x-trace"), Some("on"));
         let e = dry(&c, "Get", CallInput::new().param("id", "1")).err().map(|e| e.to_string());
         assert_eq!(e.as_deref(), Some("the operation Get needs the parameter \"raw\" (in path)"));
-        let e = dry(&c, "Get", CallInput::new().param("id", "1").param("raw", "2").param("flag", "maybe")).err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("the parameter \"flag\" of Get must be true or false; \"maybe\" is not"));
+        let e = dry(&c, "Get", CallInput::new().param("id", "1").param("raw", "2").param("flag", "maybe"))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("the parameter \"flag\" of Get must be true or false; \"maybe\" is not")
+        );
     }
 
     #[test]
@@ -1138,7 +1203,10 @@ mod tests {
         assert_eq!(d.request.header("content-type"), Some("application/json"));
         let flat = CallInput::new().param("body/amount", Value::Int(3)).param("body/meta/x", "y");
         let d = dry(&c, "Submit", flat).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(d.request.body_text(), r#"{"amount":3,"meta":{"x":"y","v":2},"currency":"USD","source":"flow"}"#);
+        assert_eq!(
+            d.request.body_text(),
+            r#"{"amount":3,"meta":{"x":"y","v":2},"currency":"USD","source":"flow"}"#
+        );
     }
 
     #[test]
@@ -1151,14 +1219,18 @@ mod tests {
                     {"name": "title", "in": "formData", "type": "string"}]}}}"#,
             "",
         );
-        let d = dry(&c, "Form", CallInput::new().param("a", "x y").param("b", "1&2")).unwrap_or_else(|e| panic!("{e}"));
+        let d = dry(&c, "Form", CallInput::new().param("a", "x y").param("b", "1&2"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(d.request.body_text(), "a=x%20y&b=1%262");
         assert_eq!(d.request.header("content-type"), Some("application/x-www-form-urlencoded"));
         let file = Value::binary(Binary::new("application/pdf", b"%PDF".to_vec()));
         let mut input = CallInput::new().param("inputFile", file).param("title", "T");
         input.file_names.push(("inputFile".into(), "doc.pdf".into()));
         let d = dry(&c, "Upload", input).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(d.request.header("content-type"), Some("multipart/form-data; boundary=flowexpr-boundary-0"));
+        assert_eq!(
+            d.request.header("content-type"),
+            Some("multipart/form-data; boundary=flowexpr-boundary-0")
+        );
         assert_eq!(
             d.request.body_text(),
             "--flowexpr-boundary-0\r\nContent-Disposition: form-data; name=\"inputFile\"; filename=\"doc.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n--flowexpr-boundary-0\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nT\r\n--flowexpr-boundary-0--\r\n"
@@ -1171,8 +1243,12 @@ mod tests {
             r#"{"/t": {"post": {"operationId": "T", "consumes": ["text/plain"], "parameters": [{"name": "b", "in": "body", "schema": {"type": "string"}}]}}}"#,
             "",
         );
-        let d = dry(&c, "T", CallInput::new().with_body(Value::from("hello"))).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((d.request.body_text().as_str(), d.request.header("content-type")), ("hello", Some("text/plain")));
+        let d =
+            dry(&c, "T", CallInput::new().with_body(Value::from("hello"))).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (d.request.body_text().as_str(), d.request.header("content-type")),
+            ("hello", Some("text/plain"))
+        );
     }
 
     #[test]

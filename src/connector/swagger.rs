@@ -230,7 +230,9 @@ impl SecurityScheme {
     /// The definition's key.
     pub fn id(&self) -> &str {
         match self {
-            SecurityScheme::ApiKey { id, .. } | SecurityScheme::Basic { id } | SecurityScheme::OAuth2 { id, .. } => id,
+            SecurityScheme::ApiKey { id, .. }
+            | SecurityScheme::Basic { id }
+            | SecurityScheme::OAuth2 { id, .. } => id,
         }
     }
 }
@@ -267,7 +269,9 @@ pub(crate) fn resolve<'d>(doc: &'d Value, value: &'d Value, at: &str) -> Result<
             return Err(format!("the `$ref` at {where_} is not a string"));
         };
         let Some(fragment) = reference.strip_prefix('#') else {
-            return Err(format!("the `$ref` \"{reference}\" points outside the file, which connectors cannot do"));
+            return Err(format!(
+                "the `$ref` \"{reference}\" points outside the file, which connectors cannot do"
+            ));
         };
         let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned();
         match lookup(doc, &decoded) {
@@ -329,7 +333,18 @@ pub fn operations(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnostic>) ->
                 diagnostics.push(Diagnostic::error(file, op_pointer, "an operation must be an object"));
                 continue;
             };
-            out.push(operation(doc, file, path, method, op, shared, &item_pointer, op_pointer, &consumes, &produces));
+            out.push(operation(
+                doc,
+                file,
+                path,
+                method,
+                op,
+                shared,
+                &item_pointer,
+                op_pointer,
+                &consumes,
+                &produces,
+            ));
         }
     }
     let mut seen = std::collections::HashMap::new();
@@ -369,7 +384,10 @@ fn operation(
         }
     };
     let mut parameters: Vec<Parameter> = Vec::new();
-    for (list, base) in [(shared, pointer(item_pointer, "parameters")), (op.get("parameters"), pointer(&op_pointer, "parameters"))] {
+    for (list, base) in [
+        (shared, pointer(item_pointer, "parameters")),
+        (op.get("parameters"), pointer(&op_pointer, "parameters")),
+    ] {
         let Some(list) = list else { continue };
         let Some(items) = list.as_array() else {
             problems.push(Diagnostic::error(file, base, "`parameters` must be an array"));
@@ -435,8 +453,12 @@ fn parameter(doc: &Value, raw: &Value, at: &str) -> Result<Parameter, (String, S
         _ => return Err((where_, "the parameter has no name".into())),
     };
     let location = match str_of(p, "in") {
-        Some(text) => Location::parse(text)
-            .ok_or_else(|| (pointer(&where_, "in"), format!("\"{text}\" is not a parameter location (path, query, header, body or formData)")))?,
+        Some(text) => Location::parse(text).ok_or_else(|| {
+            (
+                pointer(&where_, "in"),
+                format!("\"{text}\" is not a parameter location (path, query, header, body or formData)"),
+            )
+        })?,
         None => return Err((where_, format!("the parameter \"{name}\" has no `in`"))),
     };
     let schema = p.get("schema").cloned();
@@ -478,7 +500,8 @@ fn parameter(doc: &Value, raw: &Value, at: &str) -> Result<Parameter, (String, S
 /// Reads `securityDefinitions`.
 pub fn security_schemes(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<SecurityScheme> {
     let mut out = Vec::new();
-    let Some(defs) = doc.as_object().and_then(|o| o.get("securityDefinitions")).and_then(Value::as_object) else {
+    let Some(defs) = doc.as_object().and_then(|o| o.get("securityDefinitions")).and_then(Value::as_object)
+    else {
         return out;
     };
     for (id, def) in defs.iter() {
@@ -492,7 +515,11 @@ pub fn security_schemes(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnosti
             Some("apikey") => {
                 let name = str_of(def, "name").unwrap_or_default().to_string();
                 if name.is_empty() {
-                    diagnostics.push(Diagnostic::error(file, at.clone(), "an apiKey definition needs a `name`"));
+                    diagnostics.push(Diagnostic::error(
+                        file,
+                        at.clone(),
+                        "an apiKey definition needs a `name`",
+                    ));
                 }
                 let in_query = str_of(def, "in").is_some_and(|i| i.eq_ignore_ascii_case("query"));
                 out.push(SecurityScheme::ApiKey { id, name, in_query });
@@ -503,7 +530,11 @@ pub fn security_schemes(doc: &Value, file: &str, diagnostics: &mut Vec<Diagnosti
                 flow: str_of(def, "flow").unwrap_or_default().to_string(),
                 authorization_url: str_of(def, "authorizationUrl").map(str::to_string),
                 token_url: str_of(def, "tokenUrl").map(str::to_string),
-                scopes: def.get("scopes").and_then(Value::as_object).map(|s| s.keys().map(|k| k.to_string()).collect()).unwrap_or_default(),
+                scopes: def
+                    .get("scopes")
+                    .and_then(Value::as_object)
+                    .map(|s| s.keys().map(|k| k.to_string()).collect())
+                    .unwrap_or_default(),
             }),
             other => diagnostics.push(Diagnostic::error(
                 file,
@@ -549,7 +580,8 @@ mod tests {
             {"$ref": "#/parameters/missing"}, {"in": "query"}, {"name": "x", "in": "cookie"}]}}}}"##);
         let mut diags = Vec::new();
         let ops = operations(&d, "f", &mut diags);
-        let msgs: Vec<String> = ops[0].problems.iter().map(|p| format!("{} {}", p.pointer, p.message)).collect();
+        let msgs: Vec<String> =
+            ops[0].problems.iter().map(|p| format!("{} {}", p.pointer, p.message)).collect();
         assert_eq!(ops[0].id, "POST /a");
         assert_eq!(
             msgs,
@@ -564,7 +596,8 @@ mod tests {
 
     #[test]
     fn ref_cycles_stop() {
-        let d = doc(r##"{"definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"$ref": "#/definitions/a"}}}"##);
+        let d =
+            doc(r##"{"definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"$ref": "#/definitions/a"}}}"##);
         let start = doc(r##"{"$ref": "#/definitions/a"}"##);
         let r = resolve(&d, &start, "/x").err().unwrap_or_default();
         assert!(r.contains("longer than 32"), "{r}");

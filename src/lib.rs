@@ -26,8 +26,10 @@ pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod connector;
+pub(crate) mod culture;
 pub mod error;
 pub mod eval;
+pub mod flowtest;
 pub mod functions;
 pub mod limits;
 #[cfg(feature = "http")]

@@ -1,0 +1,660 @@
+//! Timestamps as .NET's `DateTime` holds them: 100-nanosecond ticks since 0001-01-01
+//! 00:00 plus a kind (no zone, UTC, or local), and the lenient reading of
+//! `DateTime.Parse` with `DateTimeStyles.RoundtripKind`.
+//!
+//! "Local" is the service's server time, which is UTC: a timestamp with an offset is
+//! converted to UTC on reading and keeps the kind `Local`, so the round-trip format writes
+//! it back with the offset `+00:00` (as the hosted service does).
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::culture::Culture;
+
+/// Ticks in a second.
+pub(crate) const TICKS_PER_SECOND: i64 = 10_000_000;
+/// Ticks in a minute.
+pub(crate) const TICKS_PER_MINUTE: i64 = 60 * TICKS_PER_SECOND;
+/// Ticks in an hour.
+pub(crate) const TICKS_PER_HOUR: i64 = 60 * TICKS_PER_MINUTE;
+/// Ticks in a day.
+pub(crate) const TICKS_PER_DAY: i64 = 24 * TICKS_PER_HOUR;
+/// `DateTime.MaxValue.Ticks` (9999-12-31T23:59:59.9999999).
+pub(crate) const MAX_TICKS: i64 = 3_155_378_975_999_999_999;
+
+/// What the timestamp's clock time refers to (.NET `DateTimeKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// No zone was given: written back with no suffix.
+    Unspecified,
+    /// UTC (`Z`): written back with `Z`.
+    Utc,
+    /// The server's local time (UTC), from input that carried an offset: written back
+    /// with `+00:00`.
+    Local,
+}
+
+/// A .NET `DateTime`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timestamp {
+    /// Ticks since 0001-01-01T00:00:00, in `0..=MAX_TICKS`.
+    pub(crate) ticks: i64,
+    /// Its kind.
+    pub(crate) kind: Kind,
+}
+
+/// The calendar fields of a timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fields {
+    pub(crate) year: i32,
+    pub(crate) month: u32,
+    pub(crate) day: u32,
+    pub(crate) hour: u32,
+    pub(crate) minute: u32,
+    pub(crate) second: u32,
+    /// Ticks within the second (0..10,000,000).
+    pub(crate) fraction: i64,
+    /// 0 = Sunday.
+    pub(crate) weekday: u32,
+    /// 1-based.
+    pub(crate) day_of_year: u32,
+}
+
+fn date_of(days: i64) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(i32::try_from(days + 1).ok()?)
+}
+
+/// Days since 0001-01-01 of a calendar date.
+fn days_of(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce()) - 1
+}
+
+/// The number of days in a month.
+pub(crate) fn days_in_month(year: i32, month: u32) -> u32 {
+    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    match (NaiveDate::from_ymd_opt(year, month, 1), NaiveDate::from_ymd_opt(ny, nm, 1)) {
+        (Some(a), Some(b)) => u32::try_from((b - a).num_days()).unwrap_or(31),
+        // Year 9999's December: the next month is out of .NET's range but not chrono's.
+        _ => 31,
+    }
+}
+
+impl Timestamp {
+    /// A timestamp from ticks, if they are in range.
+    pub(crate) fn from_ticks(ticks: i64, kind: Kind) -> Option<Timestamp> {
+        (0..=MAX_TICKS).contains(&ticks).then_some(Timestamp { ticks, kind })
+    }
+
+    /// A timestamp from calendar fields, if they make a valid date and time (the
+    /// arguments of .NET's `DateTime` constructor).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        year: i32,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+        second: u32,
+        fraction: i64,
+        kind: Kind,
+    ) -> Option<Timestamp> {
+        if !(1..=9999).contains(&year) || hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        if !(0..TICKS_PER_SECOND).contains(&fraction) {
+            return None;
+        }
+        let date = NaiveDate::from_ymd_opt(year, month, day)?;
+        let ticks = days_of(date) * TICKS_PER_DAY
+            + i64::from(hour) * TICKS_PER_HOUR
+            + i64::from(minute) * TICKS_PER_MINUTE
+            + i64::from(second) * TICKS_PER_SECOND
+            + fraction;
+        Timestamp::from_ticks(ticks, kind)
+    }
+
+    /// The calendar fields.
+    pub(crate) fn fields(&self) -> Fields {
+        let days = self.ticks.div_euclid(TICKS_PER_DAY);
+        let in_day = self.ticks.rem_euclid(TICKS_PER_DAY);
+        // `ticks` is in 0..=MAX_TICKS by construction, so the date always exists; the
+        // fallback is never taken.
+        let date = date_of(days).unwrap_or(NaiveDate::MIN);
+        Fields {
+            year: date.year(),
+            month: date.month(),
+            day: date.day(),
+            hour: u32::try_from(in_day / TICKS_PER_HOUR).unwrap_or(0),
+            minute: u32::try_from(in_day % TICKS_PER_HOUR / TICKS_PER_MINUTE).unwrap_or(0),
+            second: u32::try_from(in_day % TICKS_PER_MINUTE / TICKS_PER_SECOND).unwrap_or(0),
+            fraction: in_day % TICKS_PER_SECOND,
+            weekday: date.weekday().num_days_from_sunday(),
+            day_of_year: date.ordinal(),
+        }
+    }
+
+    /// The same kind with other ticks, if they are in range.
+    pub(crate) fn with_ticks(&self, ticks: i64) -> Option<Timestamp> {
+        Timestamp::from_ticks(ticks, self.kind)
+    }
+
+    /// Adds ticks; `None` when the result leaves .NET's range.
+    pub(crate) fn add_ticks(&self, ticks: i128) -> Option<Timestamp> {
+        let t = i128::from(self.ticks).checked_add(ticks)?;
+        self.with_ticks(i64::try_from(t).ok()?)
+    }
+
+    /// Adds months as .NET's `AddMonths` does: the day is clamped to the last day of the
+    /// target month (Jan 31 + 1 month = Feb 28 or 29).
+    pub(crate) fn add_months(&self, months: i64) -> Option<Timestamp> {
+        let f = self.fields();
+        let index = i64::from(f.year) * 12 + i64::from(f.month) - 1 + months;
+        let year = i32::try_from(index.div_euclid(12)).ok()?;
+        let month = u32::try_from(index.rem_euclid(12) + 1).ok()?;
+        if !(1..=9999).contains(&year) {
+            return None;
+        }
+        let day = f.day.min(days_in_month(year, month));
+        let date = NaiveDate::from_ymd_opt(year, month, day)?;
+        self.with_ticks(days_of(date) * TICKS_PER_DAY + self.ticks.rem_euclid(TICKS_PER_DAY))
+    }
+
+    /// Midnight of the same day.
+    pub(crate) fn start_of_day(&self) -> Timestamp {
+        Timestamp { ticks: self.ticks - self.ticks.rem_euclid(TICKS_PER_DAY), kind: self.kind }
+    }
+}
+
+/// A time zone designator read from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Zone {
+    Utc,
+    /// Minutes east of UTC.
+    Offset(i32),
+}
+
+/// Applies a zone designator: `Z` gives a UTC timestamp; an offset is converted to the
+/// server's local time (UTC) and gives a `Local` one.
+fn with_zone(wall: Timestamp, zone: Option<Zone>) -> Option<Timestamp> {
+    match zone {
+        None => Some(wall),
+        Some(Zone::Utc) => Some(Timestamp { kind: Kind::Utc, ..wall }),
+        Some(Zone::Offset(minutes)) => {
+            let t = wall.ticks - i64::from(minutes) * TICKS_PER_MINUTE;
+            // .NET clamps a local result that falls outside the range.
+            Some(Timestamp { ticks: t.clamp(0, MAX_TICKS), kind: Kind::Local })
+        }
+    }
+}
+
+/// The years a two-digit year may mean: .NET's default `TwoDigitYearMax` is 2049.
+pub(crate) fn expand_two_digit_year(year: i32) -> i32 {
+    if year >= 100 {
+        year
+    } else if year <= 49 {
+        2000 + year
+    } else {
+        1900 + year
+    }
+}
+
+/// A number read from the input, with how many digits it had.
+#[derive(Debug, Clone, Copy)]
+struct Num {
+    value: i64,
+    digits: usize,
+}
+
+/// The order of day, month and year in the culture's short date pattern.
+fn date_order(culture: &Culture) -> [u8; 3] {
+    let mut order = Vec::with_capacity(3);
+    let mut in_quote = false;
+    for c in culture.short_date_pattern().chars() {
+        match c {
+            '\'' => in_quote = !in_quote,
+            'd' | 'M' | 'y' if !in_quote && !order.contains(&(c as u8)) => order.push(c as u8),
+            _ => {}
+        }
+    }
+    match order.as_slice() {
+        [a, b, c] => [*a, *b, *c],
+        _ => [b'M', b'd', b'y'],
+    }
+}
+
+/// Words of the culture's date patterns that carry no value ("de" in es-ES, "г." in
+/// ru-RU, 年 in ja-JP): the lenient reader skips them.
+fn date_words(culture: &Culture) -> Vec<String> {
+    let mut words = Vec::new();
+    for pattern in [culture.long_date_pattern(), culture.month_day_pattern(), culture.year_month_pattern()] {
+        let mut in_quote = false;
+        let mut word = String::new();
+        for c in pattern.chars() {
+            if c == '\'' {
+                if in_quote && !word.trim().is_empty() {
+                    words.push(word.trim().to_lowercase());
+                }
+                word.clear();
+                in_quote = !in_quote;
+            } else if in_quote {
+                word.push(c);
+            } else if c.is_alphabetic() && !"dMyHhmsftgK".contains(c) {
+                words.push(c.to_lowercase().collect());
+            }
+        }
+    }
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    words.dedup();
+    words
+}
+
+/// The length in bytes of `candidate` at the start of `text`, matched without regard to
+/// case, if it is there.
+fn match_ci(text: &str, candidate: &str) -> Option<usize> {
+    if candidate.is_empty() {
+        return None;
+    }
+    let mut t = text.char_indices();
+    for c in candidate.chars() {
+        let (_, tc) = t.next()?;
+        let same = tc == c || tc.to_lowercase().eq(c.to_lowercase()) || (is_space(tc) && is_space(c));
+        if !same {
+            return None;
+        }
+    }
+    Some(t.next().map_or(text.len(), |(i, _)| i))
+}
+
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
+}
+
+/// Does a word end at byte `at` (no letter follows)?
+fn word_ends(text: &str, at: usize) -> bool {
+    !text[at..].chars().next().is_some_and(char::is_alphabetic)
+}
+
+/// The longest name of `names` at the start of `text`, with its number and length.
+fn longest_name(text: &str, names: impl Iterator<Item = (usize, &'static str)>) -> Option<(usize, usize)> {
+    names
+        .filter_map(|(n, name)| {
+            let len = match_ci(text, name.trim_end_matches('.'))?;
+            // "janv." may be written with or without its dot.
+            let len = if name.ends_with('.') && text[len..].starts_with('.') { len + 1 } else { len };
+            word_ends(text, len).then_some((n, len))
+        })
+        .max_by_key(|(_, len)| *len)
+}
+
+fn read_digits(text: &str) -> (Num, usize) {
+    let len = text.bytes().take_while(u8::is_ascii_digit).count();
+    let value = text[..len.min(18)].parse().unwrap_or(i64::MAX);
+    (Num { value, digits: len }, len)
+}
+
+/// Reads a fraction of a second from the digits at the start of `text`: ticks (rounded to
+/// 7 digits) and the bytes read.
+fn read_fraction(text: &str) -> Option<(i64, usize)> {
+    let len = text.bytes().take_while(u8::is_ascii_digit).count();
+    if len == 0 {
+        return None;
+    }
+    let digits = &text[..len];
+    let mut ticks: i64 = 0;
+    for (i, b) in digits.bytes().take(7).enumerate() {
+        ticks += i64::from(b - b'0') * 10_i64.pow(6 - i as u32);
+    }
+    if digits.len() > 7 && digits.as_bytes()[7] >= b'5' {
+        ticks += 1;
+    }
+    Some((ticks, len))
+}
+
+/// Reads `±hh[:mm]`, `±hhmm` or `±h` at the start of `text`: minutes east and bytes read.
+fn read_offset(text: &str) -> Option<(i32, usize)> {
+    let sign = match text.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let rest = &text[1..];
+    let (hours, hlen) = read_digits(rest);
+    let (h, m, used) = match hlen {
+        1 | 2 => {
+            let after = &rest[hlen..];
+            if let Some(mins) = after.strip_prefix(':') {
+                let (m, mlen) = read_digits(mins);
+                if mlen != 2 {
+                    return None;
+                }
+                (hours.value, m.value, hlen + 1 + mlen)
+            } else {
+                (hours.value, 0, hlen)
+            }
+        }
+        4 => (hours.value / 100, hours.value % 100, 4),
+        _ => return None,
+    };
+    if h > 14 || m > 59 {
+        return None;
+    }
+    Some((sign * i32::try_from(h * 60 + m).ok()?, used + 1))
+}
+
+/// Reads a timestamp as .NET's `DateTime.Parse(text, culture, RoundtripKind)` does,
+/// leniently: ISO 8601 with or without a zone, the culture's numeric order
+/// (`03/15/2018` in en-US, `15/03/2018` in fr-FR), month and day names of the culture
+/// or English (`20 octobre 2010`, `Thu, 25 Sep 2025 05:18:31 GMT`), 12-hour times with
+/// the culture's AM/PM designators, and time alone (on `today`).
+pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Option<Timestamp> {
+    let english = Culture::invariant();
+    let words = date_words(culture);
+    let mut nums: Vec<Num> = Vec::new();
+    let mut month_name: Option<u32> = None;
+    let mut time: Option<(i64, i64, i64, i64)> = None;
+    let mut hour_only: Option<i64> = None;
+    let mut pm: Option<bool> = None;
+    let mut zone: Option<Zone> = None;
+    let mut rest = text.trim_matches(is_space);
+    if rest.is_empty() {
+        return None;
+    }
+    while let Some(c) = rest.chars().next() {
+        if is_space(c) || c == ',' {
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        if c.is_ascii_digit() {
+            let (num, len) = read_digits(rest);
+            rest = &rest[len..];
+            if rest.starts_with(':') && time.is_none() && len <= 2 {
+                // A time: h:mm[:ss[.fffffff]]
+                let (minute, mlen) = read_digits(&rest[1..]);
+                if mlen == 0 || mlen > 2 {
+                    return None;
+                }
+                rest = &rest[1 + mlen..];
+                let mut second = 0;
+                let mut fraction = 0;
+                if rest.starts_with(':') {
+                    let (s, slen) = read_digits(&rest[1..]);
+                    if slen == 0 || slen > 2 {
+                        return None;
+                    }
+                    second = s.value;
+                    rest = &rest[1 + slen..];
+                    if let Some(after) = rest.strip_prefix('.') {
+                        if let Some((ticks, flen)) = read_fraction(after) {
+                            fraction = ticks;
+                            rest = &after[flen..];
+                        }
+                    }
+                }
+                time = Some((num.value, minute.value, second, fraction));
+                continue;
+            }
+            // A bare hour before an AM/PM designator: "3 PM".
+            let after = rest.trim_start_matches(is_space);
+            let designator = [culture.am(), culture.pm(), "AM", "PM"]
+                .into_iter()
+                .any(|d| match_ci(after, d).is_some_and(|l| word_ends(after, l)));
+            if time.is_none() && len <= 2 && designator {
+                hour_only = Some(num.value);
+                continue;
+            }
+            nums.push(num);
+            continue;
+        }
+        if (c == '+' || c == '-') && (time.is_some() || hour_only.is_some()) && zone.is_none() {
+            if let Some((minutes, len)) = read_offset(rest) {
+                zone = Some(Zone::Offset(minutes));
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        if matches!(c, '/' | '-' | '.') {
+            rest = &rest[1..];
+            continue;
+        }
+        if c == 'T' || c == 't' {
+            // The date/time separator of ISO 8601.
+            if rest[1..].starts_with(|d: char| d.is_ascii_digit()) {
+                rest = &rest[1..];
+                continue;
+            }
+        }
+        let mut designator = None;
+        for (is_pm, d) in [(false, culture.am()), (true, culture.pm()), (false, "AM"), (true, "PM")] {
+            if let Some(len) = match_ci(rest, d).filter(|l| word_ends(rest, *l)) {
+                if designator.is_none_or(|(_, l)| len > l) {
+                    designator = Some((is_pm, len));
+                }
+            }
+        }
+        if let Some((is_pm, len)) = designator {
+            if pm.is_some() {
+                return None;
+            }
+            pm = Some(is_pm);
+            rest = &rest[len..];
+            continue;
+        }
+        if let Some(len) =
+            ["Z", "GMT", "UTC"].into_iter().find_map(|z| match_ci(rest, z).filter(|l| word_ends(rest, *l)))
+        {
+            if zone.is_some() {
+                return None;
+            }
+            zone = Some(Zone::Utc);
+            rest = &rest[len..];
+            continue;
+        }
+        let month =
+            longest_name(rest, culture.month_names()).or_else(|| longest_name(rest, english.month_names()));
+        let day = longest_name(rest, culture.day_names()).or_else(|| longest_name(rest, english.day_names()));
+        match (month, day) {
+            (Some((m, ml)), day) if day.is_none_or(|(_, dl)| ml >= dl) => {
+                if month_name.is_some() {
+                    return None;
+                }
+                month_name = Some(u32::try_from(m).ok()?);
+                rest = &rest[ml..];
+                continue;
+            }
+            (_, Some((_, dl))) => {
+                rest = &rest[dl..];
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(len) = words.iter().find_map(|w| match_ci(rest, w)) {
+            rest = &rest[len..];
+            continue;
+        }
+        return None;
+    }
+
+    // The date.
+    let (year, month, day) = resolve_date(&nums, month_name, culture, today)?;
+    // The time.
+    let (mut hour, minute, second, fraction) = match (time, hour_only) {
+        (Some(t), None) => t,
+        (None, Some(h)) => (h, 0, 0, 0),
+        (None, None) => (0, 0, 0, 0),
+        (Some(_), Some(_)) => return None,
+    };
+    if let Some(is_pm) = pm {
+        if !(0..=12).contains(&hour) {
+            return None;
+        }
+        hour = match (is_pm, hour) {
+            (false, 12) => 0,
+            (true, h) if h < 12 => h + 12,
+            (_, h) => h,
+        };
+    }
+    let wall = Timestamp::from_parts(
+        year,
+        month,
+        day,
+        u32::try_from(hour).ok()?,
+        u32::try_from(minute).ok()?,
+        u32::try_from(second).ok()?,
+        fraction,
+        Kind::Unspecified,
+    )?;
+    with_zone(wall, zone)
+}
+
+fn resolve_date(
+    nums: &[Num],
+    month_name: Option<u32>,
+    culture: &Culture,
+    today: (i32, u32, u32),
+) -> Option<(i32, u32, u32)> {
+    let year_of = |n: Num| -> Option<i32> {
+        let y = i32::try_from(n.value).ok()?;
+        Some(if n.digits <= 2 { expand_two_digit_year(y) } else { y })
+    };
+    let small = |n: Num| u32::try_from(n.value).ok();
+    let is_year = |n: Num| n.digits >= 3 || n.value > 31;
+    if let Some(month) = month_name {
+        return match nums {
+            [] => None,
+            [n] if is_year(*n) => Some((year_of(*n)?, month, 1)),
+            [n] => Some((today.0, month, small(*n)?)),
+            [a, b] if is_year(*a) && !is_year(*b) => Some((year_of(*a)?, month, small(*b)?)),
+            [a, b] => Some((year_of(*b)?, month, small(*a)?)),
+            _ => None,
+        };
+    }
+    match nums {
+        [] => Some(today),
+        [a, b, c] => {
+            if a.digits >= 3 {
+                return Some((year_of(*a)?, small(*b)?, small(*c)?));
+            }
+            let mut ymd = (0, 0, 0);
+            for (field, n) in date_order(culture).into_iter().zip([a, b, c]) {
+                match field {
+                    b'y' => ymd.0 = year_of(*n)?,
+                    b'M' => ymd.1 = small(*n)?,
+                    _ => ymd.2 = small(*n)?,
+                }
+            }
+            Some(ymd)
+        }
+        [a, b] => {
+            if a.digits >= 3 {
+                return Some((year_of(*a)?, small(*b)?, 1));
+            }
+            if b.digits >= 3 {
+                return Some((year_of(*b)?, small(*a)?, 1));
+            }
+            let order: Vec<u8> = date_order(culture).into_iter().filter(|f| *f != b'y').collect();
+            if order.first() == Some(&b'd') {
+                Some((today.0, small(*b)?, small(*a)?))
+            } else {
+                Some((today.0, small(*a)?, small(*b)?))
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Parts = (i32, u32, u32, u32, u32, u32, i64, Kind);
+
+    fn p(text: &str) -> Option<Parts> {
+        p_in(text, &Culture::en_us())
+    }
+
+    fn p_in(text: &str, culture: &Culture) -> Option<Parts> {
+        parse(text, culture, (2024, 6, 1)).map(|t| {
+            let f = t.fields();
+            (f.year, f.month, f.day, f.hour, f.minute, f.second, f.fraction, t.kind)
+        })
+    }
+
+    use Kind::{Local, Unspecified as U, Utc};
+
+    #[test]
+    fn iso_8601() {
+        assert_eq!(p("2018-03-15T13:27:36Z"), Some((2018, 3, 15, 13, 27, 36, 0, Utc)));
+        assert_eq!(p("2018-03-15"), Some((2018, 3, 15, 0, 0, 0, 0, U)));
+        assert_eq!(p("2023-11-24T12:11:49.7531321"), Some((2023, 11, 24, 12, 11, 49, 7_531_321, U)));
+        assert_eq!(p("2018-01-01T08:00:00.0000000Z"), Some((2018, 1, 1, 8, 0, 0, 0, Utc)));
+        assert_eq!(p("2018-03-15T10:00:00+02:00"), Some((2018, 3, 15, 8, 0, 0, 0, Local)));
+        assert_eq!(p("2018-03-15T10:00:00-0530"), Some((2018, 3, 15, 15, 30, 0, 0, Local)));
+        assert_eq!(p("2018-03-15 10:00"), Some((2018, 3, 15, 10, 0, 0, 0, U)));
+        assert_eq!(p("2018-03-15T10:00:00.123456789Z"), Some((2018, 3, 15, 10, 0, 0, 1_234_568, Utc)));
+        assert_eq!(p("1970-01-01Z00:00:00"), Some((1970, 1, 1, 0, 0, 0, 0, Utc)));
+        assert_eq!(p("0001-01-01T00:00:00Z"), Some((1, 1, 1, 0, 0, 0, 0, Utc)));
+        assert_eq!(p("2018-03"), Some((2018, 3, 1, 0, 0, 0, 0, U)));
+    }
+
+    #[test]
+    fn culture_forms() {
+        assert_eq!(p("03/15/2018"), Some((2018, 3, 15, 0, 0, 0, 0, U)));
+        assert_eq!(p("01/01/2018 00:00:00"), Some((2018, 1, 1, 0, 0, 0, 0, U)));
+        assert_eq!(p("3/15/2018 1:05:09 PM"), Some((2018, 3, 15, 13, 5, 9, 0, U)));
+        assert_eq!(p("3/15/2018 12:05 am"), Some((2018, 3, 15, 0, 5, 0, 0, U)));
+        assert_eq!(p("3/15/18 3 PM"), Some((2018, 3, 15, 15, 0, 0, 0, U)));
+        assert_eq!(p("October 20, 2014"), Some((2014, 10, 20, 0, 0, 0, 0, U)));
+        assert_eq!(p("Thu, 25 Sep 2025 05:18:31 GMT"), Some((2025, 9, 25, 5, 18, 31, 0, Utc)));
+        assert_eq!(p("Sunday, April 15, 2018 1:00:00 PM"), Some((2018, 4, 15, 13, 0, 0, 0, U)));
+        assert_eq!(p("10:30"), Some((2024, 6, 1, 10, 30, 0, 0, U)));
+        let fr = Culture::find("fr-FR").unwrap_or_else(Culture::invariant);
+        assert_eq!(p_in("20/10/2014", &fr), Some((2014, 10, 20, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("20 octobre 2010", &fr), Some((2010, 10, 20, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("mardi 20 oct. 2020 14:00", &fr), Some((2020, 10, 20, 14, 0, 0, 0, U)));
+        let es = Culture::find("es-ES").unwrap_or_else(Culture::invariant);
+        assert_eq!(p_in("martes 20 octubre 2020", &es), Some((2020, 10, 20, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("20 de octubre de 2020", &es), Some((2020, 10, 20, 0, 0, 0, 0, U)));
+        let ja = Culture::find("ja-JP").unwrap_or_else(Culture::invariant);
+        assert_eq!(p_in("2020年10月20日", &ja), Some((2020, 10, 20, 0, 0, 0, 0, U)));
+    }
+
+    #[test]
+    fn invalid() {
+        for text in [
+            "",
+            "  ",
+            "2018-01-01T80:00:00.0000000Z",
+            "2018-02-30",
+            "13/15/2018",
+            "hello",
+            "2018-03-15T10:00:00ZZ",
+            "20190521",
+            "10000-01-01",
+            "2018-03-15T24:00:00",
+            "3/15/2018 13:00 PM",
+            "0000-12-31",
+        ] {
+            assert_eq!(p(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn month_arithmetic_clamps() {
+        let t = |y, m, d| Timestamp::from_parts(y, m, d, 0, 0, 0, 0, Kind::Utc);
+        assert_eq!(t(2018, 1, 31).and_then(|x| x.add_months(1)), t(2018, 2, 28));
+        assert_eq!(t(2020, 1, 31).and_then(|x| x.add_months(1)), t(2020, 2, 29));
+        assert_eq!(t(2020, 2, 29).and_then(|x| x.add_months(12)), t(2021, 2, 28));
+        assert_eq!(t(2018, 3, 31).and_then(|x| x.add_months(-1)), t(2018, 2, 28));
+        assert_eq!(t(9999, 12, 1).and_then(|x| x.add_months(1)), None);
+        assert_eq!(t(1, 1, 1).and_then(|x| x.add_months(-1)), None);
+        assert_eq!(days_in_month(9999, 12), 31);
+    }
+
+    #[test]
+    fn ticks_match_dotnet() {
+        let t = |text| parse(text, &Culture::en_us(), (2024, 1, 1)).map(|t| t.ticks);
+        assert_eq!(t("0001-01-01T00:00:00Z"), Some(0));
+        assert_eq!(t("2018-03-15T00:00:00Z"), Some(636_566_688_000_000_000));
+        assert_eq!(t("2023-11-24T00:00:00"), Some(638_363_808_000_000_000));
+        assert_eq!(t("9999-12-31T23:59:59.9999999"), Some(MAX_TICKS));
+    }
+}

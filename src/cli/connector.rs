@@ -121,9 +121,7 @@ pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
                 let (name, value) = p
                     .split_once('=')
                     .ok_or_else(|| Failure::Usage(format!("--param {p}: write name=value")))?;
-                let is_file = op
-                    .parameter(name)
-                    .is_some_and(|q| q.ty == "file");
+                let is_file = op.parameter(name).is_some_and(|q| q.ty == "file");
                 let value = match value.strip_prefix('@') {
                     Some(rest) if rest.starts_with('@') => Value::from(rest),
                     Some(file) => {

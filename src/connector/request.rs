@@ -103,6 +103,9 @@ pub struct CallInput {
     pub body: Option<Value>,
     /// File names of file parameters (for multipart `filename=`).
     pub file_names: Vec<(String, String)>,
+    /// The callback URL of a webhook trigger: it fills parameters and body properties
+    /// marked `x-ms-notification-url` that the caller leaves empty.
+    pub notification_url: Option<String>,
 }
 
 impl CallInput {
@@ -460,7 +463,8 @@ impl DryRun {
                     Some((scheme, _)) => format!("{scheme} ***"),
                     None => "***".into(),
                 };
-            } else if self.credential_names.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+            } else if self.credential_names.iter().any(|c| c.eq_ignore_ascii_case(name)) && !value.is_empty()
+            {
                 *value = "***".into();
             } else {
                 *value = self.secrets.redact(value);
@@ -767,10 +771,13 @@ impl Connector {
         for p in &op.parameters {
             if p.location == Location::Body {
                 let given = body_input(input, p);
-                let value = match &p.schema {
+                let mut value = match &p.schema {
                     Some(schema) => fill_defaults(&self.definition, schema, given, 0),
                     None => given,
                 };
+                if let (Some(url), Some(schema)) = (&input.notification_url, &p.schema) {
+                    value = Some(self.fill_notification_url(schema, value, url));
+                }
                 match value {
                     Some(v) => body = self.body_for(op, v),
                     None if p.required => return Err(missing(op, p)),
@@ -780,6 +787,9 @@ impl Connector {
             }
             let value = match input.get(&p.name) {
                 Some(v) => Some(coerce(p, v.clone(), op)?),
+                None if p.notification_url && input.notification_url.is_some() => {
+                    input.notification_url.clone().map(Value::from)
+                }
                 None => p.default.clone(),
             };
             let Some(value) = value else {
@@ -918,6 +928,31 @@ impl Connector {
             Auth::Unsupported(why) => notes.push(format!("no authentication is applied: {why}")),
         }
         Ok((draft, notes, credential_names))
+    }
+
+    /// Puts the callback URL into the body properties marked `x-ms-notification-url`
+    /// (top level) that have no value.
+    fn fill_notification_url(&self, schema: &Value, body: Option<Value>, url: &str) -> Value {
+        let mut body = body.unwrap_or_else(|| Value::Object(Object::new()));
+        let Ok((schema, _)) = resolve(&self.definition, schema, "") else { return body };
+        let Some(props) = schema.as_object().and_then(|s| s.get("properties")).and_then(Value::as_object)
+        else {
+            return body;
+        };
+        if let Value::Object(o) = &mut body {
+            for (name, prop) in props.iter() {
+                let marked = resolve(&self.definition, prop, "")
+                    .ok()
+                    .and_then(|(p, _)| {
+                        p.as_object().and_then(|p| p.get("x-ms-notification-url")).and_then(Value::as_bool)
+                    })
+                    .unwrap_or(false);
+                if marked && o.get(name).is_none_or(|v| v.is_null() || v.as_str() == Some("")) {
+                    o.insert(name.clone(), Value::from(url));
+                }
+            }
+        }
+        body
     }
 
     fn body_for(&self, op: &Operation, v: Value) -> Body {

@@ -660,6 +660,24 @@ impl Connector {
     }
 }
 
+impl Connector {
+    /// Ends a webhook subscription: `DELETE` the `Location` its subscribe call returned,
+    /// with the connection's authentication.
+    pub fn unsubscribe(
+        &self,
+        location: &str,
+        bound: &BoundConnection,
+        options: &CallOptions,
+    ) -> Result<HttpResponse> {
+        let transport = transport(options);
+        let token = match &bound.auth {
+            Auth::OAuth(plan) => Some(access_token(bound, plan, transport.as_ref(), false)?),
+            _ => None,
+        };
+        transport.send(&auth_request("DELETE", location, bound, token.as_deref()))
+    }
+}
+
 fn next_link_of(body: &Value, name: &str) -> Option<String> {
     body.as_object()
         .and_then(|o| o.get_ci(name))

@@ -213,12 +213,13 @@ impl Template {
         }
     }
 
-    /// The section a template runs in when the instance does not say.
+    /// The section a template runs in when the instance does not say: the Request section,
+    /// except for the templates that only make sense on a response (`updatenextlink`,
+    /// `setconnectionstatustounauthenticated`) and `pollingtrigger`. Every body template in
+    /// the corpus names its section.
     pub fn default_section(self) -> Section {
         match self {
-            Template::ConvertObjectToArray
-            | Template::UpdateNextLink
-            | Template::SetConnectionStatusToUnauthenticated => Section::Response,
+            Template::UpdateNextLink | Template::SetConnectionStatusToUnauthenticated => Section::Response,
             Template::PollingTrigger => Section::Trigger,
             _ => Section::Request,
         }

@@ -5,12 +5,18 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 
 use super::{print_json, read_input, Failure};
+use std::sync::{Arc, Mutex};
+
+use crate::connector::cases::{self, CaseBackend, TestFile};
 use crate::connector::check;
 use crate::connector::load::LoadOptions;
 use crate::connector::request::CallInput;
+use crate::connector::request::HttpRequest;
 use crate::connector::send::CallOptions;
+use crate::connector::send::HttpResponse;
 use crate::connector::sweep;
 use crate::connector::{BoundConnection, Connection, Connector};
+use crate::flowtest::junit::{self, SuiteResult};
 use crate::value::{Binary, Object, Value};
 
 /// The `connector` subcommands.
@@ -73,6 +79,21 @@ pub enum ConnectorCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Run a connector's test cases (`{"name", "action", "parameters", "backend",
+    /// "expected_request", "expected_result"}`) against a loopback server that answers what
+    /// each case's `backend` says.
+    ///
+    /// Exit code 1 when a case fails.
+    Test {
+        /// The connector folder (or its apiDefinition.swagger.json).
+        path: PathBuf,
+        /// The test file (default: tests.json in the connector folder).
+        #[arg(long, value_name = "FILE")]
+        cases: Option<PathBuf>,
+        /// Also write a JUnit XML report.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Load every connector folder under a directory and build a dry-run request for every
     /// operation from defaults and placeholder values; print the counts.
@@ -222,6 +243,7 @@ pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
                 Ok(())
             }
         }
+        ConnectorCommand::Test { path, cases, junit } => run_tests(&path, cases.as_deref(), junit.as_deref()),
         ConnectorCommand::Sweep { dir, details } => {
             let report = sweep::sweep(&dir)
                 .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", dir.display())))?;
@@ -430,5 +452,139 @@ fn write_stdout(text: &str) -> Result<(), Failure> {
         // A closed pipe (`flowexpr connector list DIR | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(Failure::from),
+    }
+}
+
+fn run_tests(path: &Path, cases: Option<&Path>, junit: Option<&Path>) -> Result<(), Failure> {
+    let connector = load(path, false)?;
+    let file = match cases {
+        Some(f) => f.to_path_buf(),
+        None => connector.dir.clone().unwrap_or_else(|| PathBuf::from(".")).join("tests.json"),
+    };
+    let tests = TestFile::load(&file).map_err(|e| Failure::Usage(e.to_string()))?;
+    let backend = LoopbackBackend::start().map_err(Failure::Usage)?;
+    let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
+    let results = cases::run(&connector, &tests, &backend).map_err(|e| Failure::Failed(format!("{e:#}")))?;
+    let mut out = String::new();
+    for r in &results {
+        match &r.failure {
+            None => out.push_str(&format!("ok      {}\n", r.name)),
+            Some((_, details)) => {
+                out.push_str(&format!("FAILED  {}\n", r.name));
+                for line in details.lines() {
+                    out.push_str(&format!("        {line}\n"));
+                }
+            }
+        }
+    }
+    let failed = results.iter().filter(|r| r.failure.is_some()).count();
+    out.push_str(&format!("{} passed, {failed} failed\n", results.len() - failed));
+    write_stdout(&out)?;
+    if let Some(j) = junit {
+        let suite = SuiteResult { name: file.display().to_string(), timestamp, cases: results };
+        std::fs::write(j, junit::write(&[suite]))
+            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", j.display())))?;
+    }
+    if failed > 0 {
+        Err(Failure::Failed(format!("{failed} case(s) failed")))
+    } else {
+        Ok(())
+    }
+}
+
+type Replies = Arc<Mutex<(Vec<HttpResponse>, usize)>>;
+
+/// A loopback HTTP server that answers with the responses it is given, in turn, and
+/// records the requests it receives: the stand-in backend of `connector test`.
+pub struct LoopbackBackend {
+    origin: String,
+    replies: Replies,
+    log: Arc<Mutex<Vec<HttpRequest>>>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LoopbackBackend {
+    /// Listens on 127.0.0.1 (a free port).
+    pub fn start() -> Result<LoopbackBackend, String> {
+        let server = Arc::new(
+            tiny_http::Server::http("127.0.0.1:0").map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?,
+        );
+        let origin = match server.server_addr().to_ip() {
+            Some(addr) => format!("http://{addr}"),
+            None => return Err("the loopback server has no IP address".into()),
+        };
+        let replies: Replies = Arc::new(Mutex::new((Vec::new(), 0)));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (s, r, l) = (Arc::clone(&server), Arc::clone(&replies), Arc::clone(&log));
+        let thread = std::thread::spawn(move || {
+            while let Ok(mut request) = s.recv() {
+                let mut body = Vec::new();
+                let _ = std::io::Read::read_to_end(request.as_reader(), &mut body);
+                let recorded = HttpRequest {
+                    method: request.method().as_str().to_string(),
+                    url: request.url().to_string(),
+                    headers: request
+                        .headers()
+                        .iter()
+                        .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
+                        .collect(),
+                    body,
+                };
+                if let Ok(mut log) = l.lock() {
+                    log.push(recorded);
+                }
+                let reply = match r.lock() {
+                    Ok(mut guard) => {
+                        let (list, next) = &mut *guard;
+                        let i = (*next).min(list.len().saturating_sub(1));
+                        *next += 1;
+                        list.get(i).cloned()
+                    }
+                    Err(_) => None,
+                };
+                let reply = reply.unwrap_or_else(|| HttpResponse {
+                    status: 501,
+                    headers: vec![("Content-Type".into(), "text/plain".into())],
+                    body: b"the test case gives no backend response".to_vec(),
+                });
+                let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+                for (k, v) in reply.headers {
+                    if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+                        response.add_header(h);
+                    }
+                }
+                let _ = request.respond(response);
+            }
+        });
+        Ok(LoopbackBackend { origin, replies, log, server, thread: Some(thread) })
+    }
+}
+
+impl CaseBackend for LoopbackBackend {
+    fn origin(&self) -> String {
+        self.origin.clone()
+    }
+
+    fn prepare(&self, replies: Vec<HttpResponse>) {
+        if let Ok(mut guard) = self.replies.lock() {
+            *guard = (replies, 0);
+        }
+        if let Ok(mut log) = self.log.lock() {
+            log.clear();
+        }
+    }
+
+    fn received(&self) -> Vec<HttpRequest> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for LoopbackBackend {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }

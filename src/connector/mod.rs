@@ -41,6 +41,8 @@
 //! assert_eq!(dry.redacted().header("X-Key"), Some("***"));
 //! ```
 
+#[cfg(feature = "http")]
+pub mod cases;
 pub mod check;
 pub mod connection;
 pub mod expr;

@@ -649,7 +649,7 @@ pub fn fill_defaults(doc: &Value, schema: &Value, value: Option<Value>, depth: u
                     .is_some_and(|v| v.eq_ignore_ascii_case("internal"));
                 let current = o.get(name).cloned();
                 match current {
-                    Some(v @ Value::Object(_)) => {
+                    Some(v @ (Value::Object(_) | Value::Array(_))) => {
                         if let Some(filled) = fill_defaults(doc, prop, Some(v), depth + 1) {
                             o.insert(name.as_str(), filled);
                         }
@@ -665,6 +665,20 @@ pub fn fill_defaults(doc: &Value, schema: &Value, value: Option<Value>, depth: u
             }
             Some(Value::Object(o))
         }
+        Some(Value::Array(items)) => match s.get("items") {
+            // Each object in an array gets its own defaults.
+            Some(item_schema) => Some(Value::array(
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Object(_) => fill_defaults(doc, item_schema, Some(item.clone()), depth + 1)
+                            .unwrap_or_else(|| item.clone()),
+                        other => other.clone(),
+                    })
+                    .collect(),
+            )),
+            None => Some(Value::Array(items)),
+        },
         Some(other) => Some(other),
         None => {
             if let Some(d) = s.get("default") {

@@ -661,6 +661,9 @@ fn open_data_network_refuses_scripted_operations_unless_mocked() {
     let dry = c.dry_run(&op, &bound, &input).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(dry.request.header("X-App-Token"), Some("app-token"));
     assert!(dry.notes.iter().any(|n| n.contains("script.csx")));
+    // Open question 3: the script receives the request after the Request policies (the
+    // `$$version` header comes from a setheader policy).
+    assert_eq!(dry.request.header("$$version"), Some("2.1"));
     let mut mocks = flowexpr::value::Object::new();
     mocks.insert(op.as_str(), json(r#"{"statusCode": 200, "body": {"results": [1, 2]}}"#));
     let options = CallOptions { mocks, ..CallOptions::default() };

@@ -294,6 +294,31 @@ fn dynamichosturl() {
         d.notes.iter().any(|n| n.contains("basePath /v1")),
         "open question 1: the dropped basePath is reported"
     );
+    // Environment variables (preview): from the connection, else FLOWEXPR_ENV_<NAME>.
+    let c = connector(&list(&[policy(
+        "dynamichosturl",
+        r#"{"urlTemplate": "https://@environmentVariables(\"apiHost\")/v2"}"#,
+        &[],
+    )]));
+    let value =
+        from_json_str(r#"{"environmentVariables": {"apiHost": "env.example.com"}}"#).unwrap_or_default();
+    let b = Connection::from_value_with_env(&value, Arc::new(|_: &str| None))
+        .and_then(|c2| c2.bind(&c))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        c.dry_run("GetItem", &b, &get()).map(|d| d.request.url).ok().as_deref(),
+        Some("https://env.example.com/v2/items/1")
+    );
+    let b = Connection::new()
+        .with_env(Arc::new(|n: &str| {
+            (n == "FLOWEXPR_ENV_APIHOST").then(|| "from-os.example.com".to_string())
+        }))
+        .bind(&c)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        c.dry_run("GetItem", &b, &get()).map(|d| d.request.url).ok().as_deref(),
+        Some("https://from-os.example.com/v2/items/1")
+    );
     let c = connector(&list(&[policy(
         "dynamichosturl",
         r#"{"urlTemplate": "@connectionParameters('region2', '')"}"#,

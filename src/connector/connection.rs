@@ -10,7 +10,8 @@
 //!                   "password": { "env": "RESCO_PASSWORD" } },
 //!   "oauth": { "accessToken": "...", "refreshToken": "...", "clientId": "...",
 //!              "clientSecret": { "env": "APP_SECRET" }, "tokenUrl": "...", "scopes": ["..."] },
-//!   "origin": "http://127.0.0.1:8080"
+//!   "origin": "http://127.0.0.1:8080",
+//!   "environmentVariables": { "apiHost": "api.contoso.com" }
 //! }
 //! ```
 //!
@@ -22,6 +23,10 @@
 //! `token:TenantId` → `FLOWEXPR_CONN_TOKEN_TENANTID`); the `oauth` fields likewise from
 //! `FLOWEXPR_CONN_OAUTH_ACCESS_TOKEN`, `..._REFRESH_TOKEN`, `..._CLIENT_ID`,
 //! `..._CLIENT_SECRET`. After that, a parameter's `defaultValue` applies.
+//!
+//! `environmentVariables` gives the Power Platform environment variables that policy
+//! templates read with `@environmentVariables("name")` (a preview feature); one not given
+//! is read from `FLOWEXPR_ENV_<NAME>`.
 //!
 //! `origin` sends every request of the connection (next-page links included) to another
 //! scheme, host and port, keeping the path and query: for tests against a local server.
@@ -69,6 +74,8 @@ pub struct Connection {
     pub oauth: OAuthGrant,
     /// Send every request to this origin instead (`http://127.0.0.1:8080`).
     pub origin: Option<String>,
+    /// Power Platform environment variables read by `@environmentVariables("name")`.
+    pub environment_variables: Object,
     env: Arc<EnvFn>,
 }
 
@@ -89,9 +96,44 @@ impl Default for Connection {
             parameter_set: None,
             oauth: OAuthGrant::default(),
             origin: None,
+            environment_variables: Object::new(),
             env: Arc::new(|name: &str| std::env::var(name).ok()),
         }
     }
+}
+
+/// The process environment variable that supplies the Power Platform environment variable
+/// `name` when the connection does not: `FLOWEXPR_ENV_<NAME>`.
+pub fn environment_variable_env_name(name: &str) -> String {
+    let mut out = String::from("FLOWEXPR_ENV_");
+    out.extend(name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }));
+    out
+}
+
+/// The names read by `environmentVariables(...)` in the connector's policies.
+fn environment_names(connector: &Connector) -> Vec<String> {
+    let mut names = Vec::new();
+    for p in &connector.properties.policies {
+        for v in p.parameters.values() {
+            let text = v.to_text();
+            let lower = text.to_ascii_lowercase();
+            let mut from = 0;
+            while let Some(i) = lower[from..].find("environmentvariables(") {
+                let start = from + i + "environmentvariables(".len();
+                let rest = &text[start..];
+                let name: String = rest
+                    .trim_start_matches(['\'', '"'])
+                    .chars()
+                    .take_while(|c| !matches!(c, '\'' | '"' | ')'))
+                    .collect();
+                if !name.is_empty() && !names.contains(&name) {
+                    names.push(name);
+                }
+                from = start;
+            }
+        }
+    }
+    names
 }
 
 /// The environment variable that supplies connection parameter `name`.
@@ -144,9 +186,11 @@ impl Connection {
             return Err(definition_error("a connection must be a JSON object"));
         };
         for key in root.keys() {
-            if !["parameters", "parameterSet", "oauth", "origin", "$schema"].contains(&&**key) {
+            if !["parameters", "parameterSet", "oauth", "origin", "environmentVariables", "$schema"]
+                .contains(&&**key)
+            {
                 return Err(definition_error(format!(
-                    "`{key}` is not a connection key (parameters, parameterSet, oauth, origin)"
+                    "`{key}` is not a connection key (parameters, parameterSet, oauth, origin, environmentVariables)"
                 )));
             }
         }
@@ -214,7 +258,14 @@ impl Connection {
             None | Some(Value::Null) => {}
             Some(_) => return Err(definition_error("`oauth` must be an object")),
         }
+        let mut environment_variables = Object::new();
+        if let Some(Value::Object(vars)) = root.get("environmentVariables") {
+            for (k, v) in vars.iter() {
+                environment_variables.insert(k.clone(), resolve(v, &format!("environmentVariables.{k}"))?);
+            }
+        }
         Ok(Connection {
+            environment_variables,
             parameters,
             parameter_set: text(root.get("parameterSet"), "parameterSet")?,
             oauth,
@@ -317,6 +368,14 @@ impl Connection {
             secrets.push(s.clone());
         }
         let auth = infer_auth(connector, set.as_deref(), &declared, &values, &oauth, &mut secrets);
+        let mut environment = self.environment_variables.clone();
+        for name in environment_names(connector) {
+            if environment.get_ci(&name).is_none() {
+                if let Some(v) = (self.env)(&environment_variable_env_name(&name)) {
+                    environment.insert(name, Value::from(v));
+                }
+            }
+        }
         secrets.retain(|s| s.len() >= 3);
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
@@ -327,6 +386,7 @@ impl Connection {
             values,
             auth,
             secrets,
+            environment,
             origin: self.origin.clone(),
             token: Arc::new(Mutex::new(None)),
             unauthenticated: Arc::new(Mutex::new(None)),
@@ -588,6 +648,8 @@ pub struct BoundConnection {
     pub auth: Auth,
     /// Secret values, for redaction.
     pub secrets: Vec<String>,
+    /// Power Platform environment variables for `@environmentVariables("name")`.
+    pub environment: Object,
     /// Send every request to this origin instead.
     pub origin: Option<String>,
     /// Tokens fetched (shared by clones of this connection).
@@ -765,6 +827,19 @@ mod tests {
         assert!(p.problem.is_some_and(|m| m.contains("first-party certificate")));
         let p = plan(bind(&cert, r#"{"oauth": {"accessToken": "a"}}"#, &[]));
         assert!(p.grant.access_token.is_some());
+
+        // Open question 9: templated token requests are not reproduced.
+        let generic = connector(
+            "{}",
+            &props("oauth2generic", r#"{"tokenUrlTemplate": {"value": "https://t/{code}"}}"#),
+        );
+        let p = plan(bind(&generic, r#"{"oauth": {"refreshToken": "r"}}"#, &[]));
+        assert!(p
+            .problem
+            .is_some_and(|m| m.contains("oauth2generic provider's token requests are made by the platform")));
+        let p =
+            plan(bind(&generic, r#"{"oauth": {"refreshToken": "r", "tokenUrl": "https://t/token"}}"#, &[]));
+        assert_eq!((p.token_url.as_deref(), p.problem), (Some("https://t/token"), None));
 
         let gw = connector(
             "{}",

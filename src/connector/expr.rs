@@ -41,6 +41,8 @@ pub struct Scope {
     pub item: Option<Value>,
     /// The previous poll's response body (polling triggers).
     pub trigger_body: Option<Value>,
+    /// Power Platform environment variables (`@environmentVariables("name")`).
+    pub environment: Object,
 }
 
 impl Context for Scope {
@@ -61,6 +63,10 @@ impl Context for Scope {
             return None;
         }
         self.item.clone()
+    }
+
+    fn appsetting(&self, name: &str) -> Option<Value> {
+        self.environment.get_ci(name).cloned()
     }
 
     fn trigger(&self) -> Option<Value> {
@@ -119,7 +125,20 @@ fn body(call: &mut Call<'_, '_>, _: Args<'_>) -> Result<Value> {
     Ok(message_part(call, "body"))
 }
 
-static POLICY_FUNCTIONS: [Function; 5] = [
+fn environment_variables(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
+    let name = args.str(0)?;
+    call.context().appsetting(name).ok_or_else(|| {
+        args.invalid(
+            0,
+            format!(
+                "cannot read the environment variable '{name}': give it in the connection's \"environmentVariables\" or as {}",
+                super::connection::environment_variable_env_name(name)
+            ),
+        )
+    })
+}
+
+static POLICY_FUNCTIONS: [Function; 6] = [
     Function::eager(
         "connectionParameters",
         Category::Workflow,
@@ -155,6 +174,15 @@ static POLICY_FUNCTIONS: [Function; 5] = [
         "A query parameter of the request, or the default (or \"\") when it is absent.",
         "queryParameters('page') → \"2\"",
         query_parameters,
+    ),
+    Function::eager(
+        "environmentVariables",
+        Category::Workflow,
+        &[req("name", Ty::STRING)],
+        "String",
+        "A Power Platform environment variable (preview feature of policy templates).",
+        "environmentVariables(\"apiBase\") → \"https://api.example.com\"",
+        environment_variables,
     ),
     Function::eager(
         "body",
@@ -358,6 +386,16 @@ fn push_expr(
         from += 1;
     }
     let source = &text[from..end];
+    // The docs write `@environmentVariables("name")` with double quotes, which the
+    // expression language does not have: such a lone argument is read as a string.
+    let requoted;
+    let source = match double_quoted_argument(source) {
+        Some(fixed) => {
+            requoted = fixed;
+            requoted.as_str()
+        }
+        None => source,
+    };
     let expr = syntax::parse_expression(source).map_err(|e| {
         let message = format!("{} (in the policy expression \"{text}\")", e.message());
         match e.span() {
@@ -370,6 +408,17 @@ fn push_expr(
     }
     parts.push(Part::Expr(engine().compile_ast(&expr, source)));
     Ok(())
+}
+
+/// `name("text")` → `name('text')` (quotes inside doubled), for a call whose only argument
+/// is written in double quotes.
+fn double_quoted_argument(source: &str) -> Option<String> {
+    let open = source.find("(\"")?;
+    let inner = source[open + 2..].strip_suffix("\")")?;
+    if inner.contains('"') {
+        return None;
+    }
+    Some(format!("{}('{}')", &source[..open], inner.replace('\'', "''")))
 }
 
 /// The index of the bracket that closes the one at `open`, skipping `'...'` strings
@@ -603,6 +652,7 @@ mod tests {
                 .unwrap_or_default(),
             item: Some(from_json_str(r#"{"userId": "u1"}"#).unwrap_or_default()),
             trigger_body: Some(from_json_str(r#"{"files": [{"created": "2024-01-01"}]}"#).unwrap_or_default()),
+            environment: o(r#"{"apiHost": "env.example.com"}"#),
         }
     }
 
@@ -638,6 +688,8 @@ mod tests {
             ("/items/{other}", "/items/{other}"),
             ("mail user@example.com", "mail user@example.com"),
             ("/search?@queryParameters('$filter')", "/search?a eq 1"),
+            ("https://@environmentVariables(\"apiHost\")/v2", "https://env.example.com/v2"),
+            ("@EnvironmentVariables('apiHost')", "env.example.com"),
         ];
         for (template, expected) in cases {
             assert_eq!(text(template), *expected, "{template}");
@@ -662,6 +714,7 @@ mod tests {
             ("@connectionParameters('x'", "never closed"),
             ("@{body()", "never closed"),
             ("@queryParamters('a')", "queryParamters"),
+            ("@environmentVariables(\"nope\")", "FLOWEXPR_ENV_NOPE"),
         ];
         for (template, expected) in cases {
             let got = text(template);

@@ -480,6 +480,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_script_without_script_operations_covers_every_operation() {
+        // Open question 4: decided like an empty list.
+        let dir = std::env::temp_dir().join(format!("flowexpr-script-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let def = r#"{"swagger": "2.0", "host": "h", "paths": {"/a": {"get": {"operationId": "A"}, "post": {"operationId": "B"}}}}"#;
+        let written = std::fs::write(dir.join("apiDefinition.swagger.json"), def)
+            .and_then(|()| std::fs::write(dir.join("apiProperties.json"), r#"{"properties": {}}"#))
+            .and_then(|()| std::fs::write(dir.join("script.csx"), "class Script {}"));
+        assert!(written.is_ok());
+        let c = Connector::load(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        let c = c.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.script_scope(), Some(ScriptScope::All));
+        assert!(c.is_scripted("A") && c.is_scripted("B"));
+        assert!(c
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("every operation is taken to run through the script")));
+    }
+
+    #[test]
     fn files_are_found_without_regard_to_case() {
         let dir = std::env::temp_dir().join(format!("flowexpr-load-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);

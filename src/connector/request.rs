@@ -382,6 +382,7 @@ impl Draft {
             body: self.body.as_value(),
             item: None,
             trigger_body: None,
+            environment: bound.environment.clone(),
         }
     }
 }
@@ -1297,6 +1298,23 @@ mod tests {
         assert_eq!(
             (d.request.body_text().as_str(), d.request.header("content-type")),
             ("hello", Some("text/plain"))
+        );
+    }
+
+    #[test]
+    fn defaults_reach_objects_inside_arrays() {
+        let c = connector(
+            r#"{"/m": {"post": {"operationId": "M", "parameters": [{"name": "body", "in": "body", "schema": {"type": "object",
+                "properties": {"items": {"type": "array", "items": {"type": "object", "required": ["qty"],
+                    "properties": {"qty": {"type": "integer", "default": 1}, "kind": {"type": "string", "default": "x", "x-ms-visibility": "internal"}}}}}}}]}}}"#,
+            "",
+        );
+        let body = crate::value::from_json_str(r#"{"items": [{"qty": 3}, {}, "not an object"]}"#)
+            .unwrap_or_default();
+        let d = dry(&c, "M", CallInput::new().with_body(body)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            d.request.body_text(),
+            r#"{"items":[{"qty":3,"kind":"x"},{"qty":1,"kind":"x"},"not an object"]}"#
         );
     }
 

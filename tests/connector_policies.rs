@@ -170,7 +170,7 @@ fn setheader() {
         ),
     ];
     for (p, input, expected) in cases {
-        assert_eq!(dry(&connector(&list(&[p.clone()])), "GetItem", input), expected, "{p}");
+        assert_eq!(dry(&connector(&list(std::slice::from_ref(&p))), "GetItem", input), expected, "{p}");
     }
 }
 
@@ -259,7 +259,7 @@ fn setqueryparameter() {
         ),
     ];
     for (p, input, expected) in cases {
-        let out = dry(&connector(&list(&[p.clone()])), "GetItem", input);
+        let out = dry(&connector(&list(std::slice::from_ref(&p))), "GetItem", input);
         assert_eq!(out.split(" | ").next().unwrap_or_default(), format!("GET {expected}"), "{p}");
     }
 }
@@ -370,7 +370,7 @@ fn routerequesttoendpoint() {
     ];
     for (p, expected) in cases {
         let input = if p.contains("queryParameters") { get().param("q", "type") } else { get() };
-        let out = dry(&connector(&list(&[p.clone()])), "GetItem", input);
+        let out = dry(&connector(&list(std::slice::from_ref(&p))), "GetItem", input);
         let out = out.split(" | ").next().unwrap_or_default().replace("?q=type&", "?");
         let expected = expected.replace("?q=x&", "?");
         assert_eq!(out, expected, "{p}");
@@ -436,7 +436,7 @@ fn setproperty() {
         ),
     ];
     for (p, input, expected) in cases {
-        let out = dry(&connector(&list(&[p.clone()])), "PostItem", post(input));
+        let out = dry(&connector(&list(std::slice::from_ref(&p))), "PostItem", post(input));
         assert_eq!(out.rsplit(" | ").next().unwrap_or_default(), expected, "{p}");
     }
     // A body-less request gets a body when the parent is @body() (Almabase).

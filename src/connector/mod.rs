@@ -46,6 +46,8 @@ pub mod cases;
 pub mod check;
 pub mod connection;
 pub mod expr;
+#[cfg(feature = "http")]
+pub mod flow;
 pub mod json;
 pub mod load;
 pub mod policy;

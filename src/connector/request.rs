@@ -106,6 +106,92 @@ pub struct CallInput {
     /// The callback URL of a webhook trigger: it fills parameters and body properties
     /// marked `x-ms-notification-url` that the caller leaves empty.
     pub notification_url: Option<String>,
+    /// A request given already built, instead of parameter values (Logic Apps
+    /// `ApiConnection` actions).
+    pub raw: Option<RawRequest>,
+}
+
+/// A request an `ApiConnection` action gives already built: the swagger method and path
+/// with the values inserted (and encoded, so they are not encoded again), the queries,
+/// headers and body. Authentication and policies still apply.
+#[derive(Debug, Clone, Default)]
+pub struct RawRequest {
+    /// The method.
+    pub method: String,
+    /// The swagger path with its values, as sent.
+    pub path: String,
+    /// Query parameters.
+    pub queries: Object,
+    /// Headers.
+    pub headers: Object,
+    /// The body.
+    pub body: Option<Value>,
+}
+
+/// The characters of a path template outside `{...}`.
+fn literal_length(template: &str) -> usize {
+    let mut depth = 0usize;
+    template
+        .chars()
+        .filter(|c| {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                _ => return depth == 0,
+            }
+            false
+        })
+        .count()
+}
+
+enum Piece<'t> {
+    Literal(&'t str),
+    Param(&'t str),
+}
+
+fn pieces(template: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open..].find('}') else { break };
+        if open > 0 {
+            out.push(Piece::Literal(&rest[..open]));
+        }
+        out.push(Piece::Param(&rest[open + 1..open + len]));
+        rest = &rest[open + len + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Literal(rest));
+    }
+    out
+}
+
+/// Matches a path against a swagger path template (`/{entity}('{id}')`): each parameter
+/// takes one or more characters within one segment. Returns the parameters' values.
+pub fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+    fn go(pieces: &[Piece<'_>], path: &str, found: &mut Vec<(String, String)>) -> bool {
+        match pieces.split_first() {
+            None => path.is_empty(),
+            Some((Piece::Literal(l), rest)) => path.strip_prefix(l).is_some_and(|p| go(rest, p, found)),
+            Some((Piece::Param(name), rest)) => {
+                let segment_end = path.find('/').unwrap_or(path.len());
+                // Longest first, so `{a}.json` style templates take as much as they can.
+                for end in (1..=segment_end).rev() {
+                    if !path.is_char_boundary(end) {
+                        continue;
+                    }
+                    found.push(((*name).to_string(), path[..end].to_string()));
+                    if go(rest, &path[end..], found) {
+                        return true;
+                    }
+                    found.pop();
+                }
+                false
+            }
+        }
+    }
+    let mut found = Vec::new();
+    go(&pieces(template), path, &mut found).then_some(found)
 }
 
 impl CallInput {
@@ -777,6 +863,43 @@ impl Connector {
         }
         let mut notes = Vec::new();
         let mut credential_names = Vec::new();
+        let mut draft = match &input.raw {
+            Some(raw) => self.raw_draft(op, raw),
+            None => self.input_draft(op, input, &mut notes)?,
+        };
+        match &bound.auth {
+            Auth::None => {}
+            Auth::ApiKeys(keys) => {
+                for (name, in_query, value) in keys {
+                    if value.is_empty() {
+                        notes.push(format!(
+                            "no value for the API key {name}: set the connection parameter (api_key)"
+                        ));
+                    }
+                    credential_names.push(name.clone());
+                    if *in_query {
+                        draft.set_query(name, value.clone());
+                    } else {
+                        draft.set_header(name, value.clone());
+                    }
+                }
+            }
+            Auth::Basic { username, password } => {
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+                draft.set_header("Authorization", format!("Basic {encoded}"));
+            }
+            Auth::OAuth(_) => {
+                let token = token.map_or_else(|| "<token>".to_string(), str::to_string);
+                draft.set_header("Authorization", format!("Bearer {token}"));
+            }
+            Auth::Unsupported(why) => notes.push(format!("no authentication is applied: {why}")),
+        }
+        Ok((draft, notes, credential_names))
+    }
+
+    /// Steps 3 to 7 from the caller's parameter values.
+    fn input_draft(&self, op: &Operation, input: &CallInput, notes: &mut Vec<String>) -> Result<Draft> {
         let mut path = op.path.clone();
         let mut path_values = Vec::new();
         let mut query = Vec::new();
@@ -905,7 +1028,7 @@ impl Connector {
                 body = Body::Form(fields);
             }
         }
-        let mut draft = Draft {
+        Ok(Draft {
             method: op.method.clone(),
             base_url: self.base_url(),
             path,
@@ -913,36 +1036,63 @@ impl Connector {
             query,
             headers,
             body,
-        };
-        match &bound.auth {
-            Auth::None => {}
-            Auth::ApiKeys(keys) => {
-                for (name, in_query, value) in keys {
-                    if value.is_empty() {
-                        notes.push(format!(
-                            "no value for the API key {name}: set the connection parameter (api_key)"
-                        ));
-                    }
-                    credential_names.push(name.clone());
-                    if *in_query {
-                        draft.set_query(name, value.clone());
-                    } else {
-                        draft.set_header(name, value.clone());
-                    }
+        })
+    }
+
+    /// A request given already built (a Logic Apps `ApiConnection` action: method, path with
+    /// the values inserted and encoded, queries, headers, body): taken as it is, with the
+    /// operation's internal constants added when absent.
+    fn raw_draft(&self, op: &Operation, raw: &RawRequest) -> Draft {
+        let mut query: Vec<(String, String)> = raw
+            .queries
+            .iter()
+            .map(|(k, v)| (k.to_string(), to_param_text(v, CollectionFormat::Csv)))
+            .collect();
+        let mut headers: Vec<(String, String)> = raw
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), to_param_text(v, CollectionFormat::Csv)))
+            .collect();
+        for p in op.parameters.iter().filter(|p| p.is_internal() && p.required) {
+            let Some(default) = &p.default else { continue };
+            let text = to_param_text(default, p.collection_format);
+            match p.location {
+                Location::Query if !query.iter().any(|(k, _)| *k == p.name) => {
+                    query.push((p.name.clone(), text))
                 }
+                Location::Header if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(&p.name)) => {
+                    headers.push((p.name.clone(), text))
+                }
+                _ => {}
             }
-            Auth::Basic { username, password } => {
-                let encoded =
-                    base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-                draft.set_header("Authorization", format!("Basic {encoded}"));
-            }
-            Auth::OAuth(_) => {
-                let token = token.map_or_else(|| "<token>".to_string(), str::to_string);
-                draft.set_header("Authorization", format!("Bearer {token}"));
-            }
-            Auth::Unsupported(why) => notes.push(format!("no authentication is applied: {why}")),
         }
-        Ok((draft, notes, credential_names))
+        let path_values =
+            match_path(&op.path, raw.path.split('?').next().unwrap_or_default()).unwrap_or_default();
+        let body = match &raw.body {
+            Some(v) if !v.is_null() => self.body_for(op, v.clone()),
+            _ => Body::None,
+        };
+        Draft {
+            method: raw.method.to_ascii_uppercase(),
+            base_url: self.base_url(),
+            path: raw.path.clone(),
+            path_values,
+            query,
+            headers,
+            body,
+        }
+    }
+
+    /// The operation whose method and swagger path match a request's (`GET`,
+    /// `/items/42('x')`), with the path parameters' values (as written in the path). When
+    /// several match, the one with the most literal characters wins.
+    pub fn match_operation(&self, method: &str, path: &str) -> Option<(&Operation, Vec<(String, String)>)> {
+        let path = path.split('?').next().unwrap_or_default();
+        self.operations
+            .iter()
+            .filter(|o| o.method.eq_ignore_ascii_case(method))
+            .filter_map(|o| match_path(&o.path, path).map(|values| (o, values)))
+            .max_by_key(|(o, _)| literal_length(&o.path))
     }
 
     /// Puts the callback URL into the body properties marked `x-ms-notification-url`
@@ -1299,6 +1449,27 @@ mod tests {
             (d.request.body_text().as_str(), d.request.header("content-type")),
             ("hello", Some("text/plain"))
         );
+    }
+
+    #[test]
+    fn path_templates_match_paths() {
+        type Case<'a> = (&'a str, &'a str, Option<&'a [(&'a str, &'a str)]>);
+        let cases: &[Case<'_>] = &[
+            ("/items/{id}", "/items/42", Some(&[("id", "42")])),
+            ("/items/{id}", "/items/42/x", None),
+            ("/items/{id}", "/items/", None),
+            ("/{entity}('{id}')", "/account('00%2001')", Some(&[("entity", "account"), ("id", "00%2001")])),
+            ("/{q}({id})", "/q1(5)", Some(&[("q", "q1"), ("id", "5")])),
+            ("/a/{x}.json", "/a/b.c.json", Some(&[("x", "b.c")])),
+            ("/q/", "/q/", Some(&[])),
+            ("/q/", "/q", None),
+        ];
+        for (template, path, expected) in cases {
+            let got = match_path(template, path);
+            let expected =
+                expected.map(|e| e.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>());
+            assert_eq!(got, expected, "{template} {path}");
+        }
     }
 
     #[test]

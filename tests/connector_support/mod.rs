@@ -3,7 +3,6 @@
 
 #![allow(dead_code)]
 
-use std::io::Read as _;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -37,7 +36,7 @@ impl Received {
             .headers
             .iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-            .filter(|(k, v)| !TRANSPORT_HEADERS.contains(&k.as_str()) && !(k == "accept" && v == "*/*"))
+            .filter(|(k, v)| !(TRANSPORT_HEADERS.contains(&k.as_str()) || k == "accept" && v == "*/*"))
             .collect();
         out.sort();
         out

@@ -210,10 +210,15 @@ fn guid_shape(format: &str) -> String {
     })
 }
 
-fn check_value(case: &Case, expected: &Json, got: &Value) -> Result<(), String> {
+fn check_value(case: &Case, decision: Option<&Json>, expected: &Json, got: &Value) -> Result<(), String> {
     let actual = got.to_json();
     let show = || format!("got {}", serde_json::to_string(&actual).unwrap_or_default());
-    match case.json.get("expected_type").and_then(Json::as_str) {
+    // A decision may say how to compare (its own expected_type), overriding the case's.
+    let expected_type = match decision {
+        Some(d) if d.get("expected_type").is_some() => d.get("expected_type"),
+        _ => case.json.get("expected_type"),
+    };
+    match expected_type.and_then(Json::as_str) {
         Some("xml") => {
             let want = expected.as_str().unwrap_or("");
             return match xml_text(got) {
@@ -269,7 +274,7 @@ fn check(engine: &Engine, case: &Case, decision: Option<&Json>) -> Result<(), St
     let expected = decision.map_or(&case.json["expected"], |d| &d["expected"]);
     let got = run(engine, case, is_template(case));
     match (kind, got) {
-        ("eval" | "template", Got::Value(v)) => check_value(case, expected, &v),
+        ("eval" | "template", Got::Value(v)) => check_value(case, decision, expected, &v),
         ("eval" | "template", Got::Error { message, .. }) => Err(format!("error: {message}")),
         ("eval_error" | "parse_error", Got::Value(v)) => {
             Err(format!("expected an error, got {}", v.to_json()))

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod http;
+
 use crate::eval::context::parse_clock;
 use crate::functions::{self, Category};
 use crate::{Engine, Error, RunContext, Value};
@@ -92,6 +94,8 @@ enum Command {
         #[command(subcommand)]
         command: connector::ConnectorCommand,
     },
+    /// Run Http actions: render, send with retries, polling and paging, print the record.
+    Http(http::HttpArgs),
     /// List the functions of the language: name, signature, category, help.
     Functions {
         /// Only this category (string, collection, logical, conversion, math, datetime,
@@ -182,6 +186,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check { files, format } => check(&files, format),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
         Command::Connector { command } => connector::run(command),
+        Command::Http(args) => http::run(args),
     }
 }
 

@@ -601,15 +601,18 @@ impl<'v> Args<'v> {
     }
 
     /// A type error for argument `index`: "The template language function 'f' expects its
-    /// second parameter to be {expected}. The provided value is of type 'Integer'."
+    /// second parameter to be {expected}. The provided value is of type 'Integer'." (just
+    /// "its parameter" for a function of one parameter).
     pub fn type_error(&self, index: usize, expected: &str) -> Error {
         let got = self.value(index).value_type();
+        // A function of one parameter says "its parameter", as the service does.
+        let single = lookup(self.function).is_some_and(|f| f.max_args() == Some(1));
+        let which = if single { String::new() } else { format!("{} ", ordinal(index)) };
         Error::new(
             ErrorKind::InvalidArgument,
             format!(
-                "The template language function '{}' expects its {} parameter to be {expected}. The provided value is of type '{got}'.",
+                "The template language function '{}' expects its {which}parameter to be {expected}. The provided value is of type '{got}'.",
                 self.function,
-                ordinal(index)
             ),
         )
         .with_span(self.span(index))

@@ -79,10 +79,21 @@ fn render_kind(kind: &Kind, state: &mut State<'_>) -> Result<Value> {
             for part in parts {
                 match part {
                     Part::Text(t) => out.push_str(t),
-                    Part::Expr(node) => {
-                        let value = state.eval(node)?;
-                        value.write_text(&mut out);
-                    }
+                    Part::Expr(node) => match state.eval(node)? {
+                        // Binary content becomes text through its charset, and fails as
+                        // string() does when the content type is malformed.
+                        Value::Binary(b) => {
+                            let text = crate::functions::conversion::binary_text(&b).map_err(|e| {
+                                Error::new(
+                                    ErrorKind::Evaluation,
+                                    format!("cannot interpolate binary content as text: {e}"),
+                                )
+                                .with_span(node.span())
+                            })?;
+                            out.push_str(&text);
+                        }
+                        value => value.write_text(&mut out),
+                    },
                 }
                 if out.len() > state.limits.max_string_length {
                     return Err(Error::new(

@@ -1,0 +1,932 @@
+//! Running an Http action: render, authenticate, send with the retry policy, follow the
+//! asynchronous pattern and the pages, and record everything.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::action::HttpAction;
+use super::auth::{
+    load_pfx, redact_authentication, Authentication, OAuthClient, Token, TokenCache, DEFAULT_AUTHORITY,
+};
+use super::clock::{Clock, SystemClock};
+use super::duration::format_duration;
+use super::record::{
+    status_code_name, ActionError, ActionRecord, ActionStatus, Attempt, AttemptKind, AttemptOutcome, Outputs,
+    WaitReason,
+};
+use super::redact::{is_secret_header, Redactor, REDACTED};
+use super::request::{
+    decode_body, encode_body, headers_object, is_dropped_header, resolve_link, EncodedBody, RequestSpec,
+};
+use super::retry::{is_retryable_status, parse_retry_after, RetryPolicy};
+use super::transport::{
+    ClientIdentity, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind, UreqTransport,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::eval::Context;
+use crate::value::{Object, Value};
+
+/// The outbound request timeout by default: the service's (Consumption) 120 seconds.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The interval between polls of a 202 answer that gives no `Retry-After`.
+pub const DEFAULT_POLLING_INTERVAL: Duration = Duration::from_secs(20);
+
+/// The most pages one action follows.
+pub const MAX_PAGES: usize = 1_000;
+
+/// A line of the runtime's log (already redacted).
+pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Runs Http actions. One runtime serves many actions: it holds the transport (and so
+/// the connection pool), the clock, the time scale, the random source of exponential
+/// retries and the OAuth token cache.
+pub struct HttpRuntime {
+    transport: Arc<dyn Transport>,
+    clock: Arc<dyn Clock>,
+    time_scale: f64,
+    rng: Mutex<fastrand::Rng>,
+    tokens: TokenCache,
+    request_timeout: Duration,
+    polling_interval: Duration,
+    default_authority: String,
+    secrets: Mutex<Redactor>,
+    logger: Option<Logger>,
+}
+
+impl Default for HttpRuntime {
+    fn default() -> HttpRuntime {
+        HttpRuntime::new()
+    }
+}
+
+impl std::fmt::Debug for HttpRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRuntime")
+            .field("time_scale", &self.time_scale)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a sequence of attempts ended early.
+enum Stop {
+    /// `limit.timeout` passed.
+    TimedOut,
+    /// The action cannot go on (authentication failed, say).
+    Failed(ActionError),
+}
+
+/// The last answer of a sequence of attempts, or the failure of the last one.
+enum Exchange {
+    Answered(HttpResponse, String),
+    NoAnswer(TransportError),
+}
+
+impl HttpRuntime {
+    /// A runtime with the real transport, the system clock, time scale 1, and the service's
+    /// timeouts.
+    pub fn new() -> HttpRuntime {
+        HttpRuntime {
+            transport: Arc::new(UreqTransport::default()),
+            clock: Arc::new(SystemClock),
+            time_scale: 1.0,
+            rng: Mutex::new(fastrand::Rng::new()),
+            tokens: TokenCache::new(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            polling_interval: DEFAULT_POLLING_INTERVAL,
+            default_authority: DEFAULT_AUTHORITY.to_string(),
+            secrets: Mutex::new(Redactor::new()),
+            logger: None,
+        }
+    }
+
+    /// Sends through this transport (a mock, or a configured [`UreqTransport`]).
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> HttpRuntime {
+        self.transport = transport;
+        self
+    }
+
+    /// Uses this clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> HttpRuntime {
+        self.clock = clock;
+        self
+    }
+
+    /// Multiplies every wait — retry intervals, `Retry-After`, polling intervals — by
+    /// `scale` (0 waits not at all). Records keep the unscaled waits, and `limit.timeout`
+    /// counts them unscaled too, so a definition behaves as it would, only faster.
+    pub fn with_time_scale(mut self, scale: f64) -> Result<HttpRuntime> {
+        if !scale.is_finite() || scale < 0.0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("the time scale must be a finite number of 0 or more, not {scale}"),
+            ));
+        }
+        self.time_scale = scale;
+        Ok(self)
+    }
+
+    /// Seeds the random source of exponential retry intervals.
+    pub fn with_seed(self, seed: u64) -> HttpRuntime {
+        *self.rng.lock().unwrap_or_else(|p| p.into_inner()) = fastrand::Rng::with_seed(seed);
+        self
+    }
+
+    /// The timeout of each outbound request (default 120 s).
+    pub fn with_request_timeout(mut self, timeout: Duration) -> HttpRuntime {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The interval between polls when a 202 gives no `Retry-After` (default 20 s).
+    pub fn with_polling_interval(mut self, interval: Duration) -> HttpRuntime {
+        self.polling_interval = interval;
+        self
+    }
+
+    /// The OAuth authority used when a definition names none.
+    pub fn with_default_authority(mut self, authority: impl Into<String>) -> HttpRuntime {
+        self.default_authority = authority.into();
+        self
+    }
+
+    /// Secrets to hide in every record, log line and error (the values of `securestring`
+    /// and `secureobject` parameters).
+    pub fn with_secrets(mut self, secrets: Redactor) -> HttpRuntime {
+        self.secrets = Mutex::new(secrets);
+        self
+    }
+
+    /// Adds the strings inside a value as secrets for the actions run from now on: the
+    /// outputs of an action with secured outputs, which later actions may use (the service
+    /// hides such inputs in run history too).
+    pub fn add_secret_strings(&self, value: &Value) {
+        self.secrets.lock().unwrap_or_else(|p| p.into_inner()).add_strings(value);
+    }
+
+    fn secrets(&self) -> Redactor {
+        self.secrets.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Receives one line per attempt, wait and outcome, with secrets redacted.
+    pub fn with_logger(mut self, logger: Logger) -> HttpRuntime {
+        self.logger = Some(logger);
+        self
+    }
+
+    /// The time scale.
+    pub fn time_scale(&self) -> f64 {
+        self.time_scale
+    }
+
+    /// The OAuth token cache.
+    pub fn token_cache(&self) -> &TokenCache {
+        &self.tokens
+    }
+
+    /// Runs an action against a run context and returns its record. Never panics and never
+    /// returns an error: every failure is a Failed (or TimedOut) record.
+    pub fn execute(&self, action: &HttpAction, context: &dyn Context) -> ActionRecord {
+        let start = self.clock.now();
+        let start_time = self.clock.utc_now();
+        let mut redactor = self.secrets();
+        let finish =
+            |status, code: String, inputs, outputs, error, attempts, redactor: Redactor| ActionRecord {
+                name: action.name().to_string(),
+                status,
+                code,
+                start_time,
+                end_time: self.clock.utc_now(),
+                inputs,
+                outputs,
+                error,
+                attempts,
+                secure_inputs: action.secure_inputs,
+                secure_outputs: action.secure_outputs,
+                redactor,
+            };
+        let rendered = match action.render_inputs(context) {
+            Ok(v) => v,
+            Err(e) => {
+                let error = template_error(action, &e);
+                self.log(&redactor, &format!("{}: {}: {}", action.name(), error.code, error.message));
+                return finish(
+                    ActionStatus::Failed,
+                    error.code.clone(),
+                    Value::Null,
+                    None,
+                    Some(error),
+                    Vec::new(),
+                    redactor,
+                );
+            }
+        };
+        let spec = match RequestSpec::from_inputs(&rendered, &self.default_authority) {
+            Ok(s) => s,
+            Err(e) => {
+                let error = ActionError {
+                    code: "BadRequest".into(),
+                    message: format!(
+                        "The inputs of action '{}' are not valid: {} (at {}{}).",
+                        action.name(),
+                        e.message,
+                        action.inputs_pointer(),
+                        e.pointer
+                    ),
+                };
+                let inputs = sanitize_inputs(&rendered);
+                return finish(
+                    ActionStatus::Failed,
+                    error.code.clone(),
+                    inputs,
+                    None,
+                    Some(error),
+                    Vec::new(),
+                    redactor,
+                );
+            }
+        };
+        if let Some(auth) = &spec.authentication {
+            auth.add_secrets(&mut redactor);
+        }
+        let inputs = sanitize_inputs(&rendered);
+        let mut run = Run {
+            rt: self,
+            action,
+            spec,
+            workflow_headers: if action.suppress_workflow_headers {
+                Vec::new()
+            } else {
+                self.workflow_headers(action, context)
+            },
+            redactor,
+            attempts: Vec::new(),
+            start,
+            slept_real: Duration::ZERO,
+            waited: Duration::ZERO,
+            identity: None,
+        };
+        let result = run.run();
+        let Run { attempts, redactor, .. } = run;
+        match result {
+            Ok((status, code, outputs, error)) => {
+                finish(status, code, inputs, Some(outputs), error, attempts, redactor)
+            }
+            Err(Stop::TimedOut) => {
+                let error = ActionError {
+                    code: "ActionTimedOut".into(),
+                    message: format!(
+                        "The action '{}' did not complete within its time limit of {} (limit.timeout).",
+                        action.name(),
+                        action.timeout.map(format_duration).unwrap_or_default()
+                    ),
+                };
+                self.log(&redactor, &format!("{}: TimedOut: {}", action.name(), error.message));
+                finish(
+                    ActionStatus::TimedOut,
+                    error.code.clone(),
+                    inputs,
+                    None,
+                    Some(error),
+                    attempts,
+                    redactor,
+                )
+            }
+            Err(Stop::Failed(error)) => {
+                self.log(&redactor, &format!("{}: Failed: {}: {}", action.name(), error.code, error.message));
+                finish(
+                    ActionStatus::Failed,
+                    error.code.clone(),
+                    inputs,
+                    None,
+                    Some(error),
+                    attempts,
+                    redactor,
+                )
+            }
+        }
+    }
+
+    /// Renders an action and builds the request it would send, without sending anything
+    /// (not even a token request): `{"method", "url", "headers", "body"}` with secrets
+    /// redacted, and the headers the service would drop under `droppedHeaders`.
+    pub fn dry_run(&self, action: &HttpAction, context: &dyn Context) -> Result<Value> {
+        let mut redactor = self.secrets();
+        let rendered = action.render_inputs(context).map_err(|e| {
+            let error = template_error(action, &e);
+            Error::new(ErrorKind::Evaluation, redactor.redact_text(&error.message))
+        })?;
+        let spec = RequestSpec::from_inputs(&rendered, &self.default_authority).map_err(|e| {
+            Error::new(ErrorKind::Definition, redactor.redact_text(&e.message)).with_pointer(format!(
+                "{}{}",
+                action.inputs_pointer(),
+                e.pointer
+            ))
+        })?;
+        if let Some(a) = &spec.authentication {
+            a.add_secrets(&mut redactor);
+        }
+        let body = encode_body(&spec.body);
+        let auth_header = match &spec.authentication {
+            Some(Authentication::ActiveDirectoryOAuth(c)) => {
+                Some(format!("Bearer <token from {}>", c.token_url()))
+            }
+            Some(a) => a.static_header(),
+            None => None,
+        };
+        let workflow = if action.suppress_workflow_headers {
+            Vec::new()
+        } else {
+            self.workflow_headers(action, context)
+        };
+        let (headers, dropped) = build_headers(&spec, &spec.method, body.as_ref(), auth_header, &workflow);
+        let mut o = Object::new();
+        o.insert("method", Value::from(spec.method.as_str()));
+        o.insert("url", Value::from(redactor.redact_text(&spec.url())));
+        let mut h = Object::new();
+        for (k, v) in redactor.redact_headers(&headers) {
+            let v = if k.eq_ignore_ascii_case("authorization") {
+                match &spec.authentication {
+                    Some(Authentication::ActiveDirectoryOAuth(c)) => {
+                        format!("Bearer [token from {}]", c.token_url())
+                    }
+                    Some(Authentication::Basic { .. }) => format!("Basic {REDACTED}"),
+                    _ => v,
+                }
+            } else {
+                v
+            };
+            h.insert(k, Value::from(v));
+        }
+        o.insert("headers", Value::Object(h));
+        if let Some(b) = &body {
+            let v = match std::str::from_utf8(&b.bytes) {
+                Ok(text) => Value::from(redactor.redact_text(text)),
+                Err(_) => redactor.redact_value(&Value::binary(crate::value::Binary::new(
+                    b.default_content_type.as_str(),
+                    b.bytes.clone(),
+                ))),
+            };
+            o.insert("body", v);
+        }
+        if !dropped.is_empty() {
+            o.insert("droppedHeaders", Value::array(dropped.into_iter().map(Value::from).collect()));
+        }
+        match &spec.authentication {
+            Some(Authentication::ClientCertificate { .. }) => o.insert(
+                "clientCertificate",
+                Value::from("presented from the 'pfx' during the TLS handshake"),
+            ),
+            Some(Authentication::ManagedServiceIdentity { .. }) => {
+                o.insert("authentication", Value::from(msi_message()))
+            }
+            _ => {}
+        }
+        Ok(Value::Object(o))
+    }
+
+    fn workflow_headers(&self, action: &HttpAction, context: &dyn Context) -> Vec<(String, String)> {
+        let text = |v: Option<Value>| v.map(|v| v.to_text()).filter(|s| !s.is_empty());
+        let (id, name, run) = match context.workflow() {
+            Some(wf) => (
+                text(wf.member("id")),
+                text(wf.member("name")),
+                text(wf.member("run").and_then(|r| r.member("name"))),
+            ),
+            // What workflow() gives when the run context does not say.
+            None => {
+                (Some("/workflows/local".to_string()), Some("local".to_string()), Some("local".to_string()))
+            }
+        };
+        let mut out = Vec::with_capacity(5);
+        if let Some(id) = id {
+            out.push(("x-ms-workflow-id".to_string(), id));
+        }
+        if let Some(name) = name {
+            out.push(("x-ms-workflow-name".to_string(), name));
+        }
+        if let Some(run) = run {
+            out.push(("x-ms-workflow-run-id".to_string(), run.clone()));
+            out.push(("x-ms-client-tracking-id".to_string(), run));
+        }
+        out.push(("x-ms-workflow-operation-name".to_string(), action.name().to_string()));
+        out
+    }
+
+    fn log(&self, redactor: &Redactor, line: &str) {
+        if let Some(logger) = &self.logger {
+            logger(&redactor.redact_text(line));
+        }
+    }
+
+    fn scaled(&self, d: Duration) -> Duration {
+        if self.time_scale == 1.0 {
+            d
+        } else {
+            Duration::try_from_secs_f64(d.as_secs_f64() * self.time_scale).unwrap_or(Duration::MAX)
+        }
+    }
+}
+
+fn msi_message() -> String {
+    "ManagedServiceIdentity authentication exists only inside Azure, where the service obtains the identity's token; \
+     run locally with ActiveDirectoryOAuth (client secret or certificate) or Raw with a token instead."
+        .to_string()
+}
+
+/// The service's wording for an expression that fails in an action's inputs.
+fn template_error(action: &HttpAction, e: &Error) -> ActionError {
+    let (line, col) = e.line_col().unwrap_or((0, 0));
+    let at = e.pointer().map(|p| format!(" (at {}{p})", action.inputs_pointer())).unwrap_or_default();
+    ActionError {
+        code: "InvalidTemplate".into(),
+        message: format!(
+            "Unable to process template language expressions in action '{}' inputs at line '{line}' and column '{col}': '{}'{at}.",
+            action.name(),
+            e.message()
+        ),
+    }
+}
+
+/// The rendered inputs as the record keeps them: `authentication` secrets and
+/// `Authorization` headers replaced.
+fn sanitize_inputs(rendered: &Value) -> Value {
+    let Some(o) = rendered.as_object() else { return rendered.clone() };
+    let mut out = o.clone();
+    if let Some(a) = o.get_ci("authentication") {
+        if let Some(i) = o.position_ci("authentication") {
+            out.set_index(i, redact_authentication(a));
+        }
+    }
+    if let (Some(Value::Object(h)), Some(i)) = (o.get_ci("headers"), o.position_ci("headers")) {
+        let headers: Object = h
+            .iter()
+            .map(|(k, v)| (k.clone(), if is_secret_header(k) { Value::from(REDACTED) } else { v.clone() }))
+            .collect();
+        out.set_index(i, Value::Object(headers));
+    }
+    Value::Object(out)
+}
+
+/// The headers sent: the action's (less those the service drops), the content type, the
+/// `Authorization` of the authentication, the cookie and the workflow headers. Returns the
+/// dropped names too.
+fn build_headers(
+    spec: &RequestSpec,
+    method: &str,
+    body: Option<&EncodedBody>,
+    auth_header: Option<String>,
+    workflow: &[(String, String)],
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut headers = Vec::with_capacity(spec.headers.len() + workflow.len() + 3);
+    let mut dropped = Vec::new();
+    let mut has_content_type = false;
+    let mut content_type_dropped = false;
+    let has_auth = auth_header.is_some();
+    for (k, v) in &spec.headers {
+        let is_ct = k.eq_ignore_ascii_case("content-type");
+        if is_dropped_header(k, method) || (has_auth && k.eq_ignore_ascii_case("authorization")) {
+            dropped.push(k.clone());
+            content_type_dropped |= is_ct;
+            continue;
+        }
+        if is_ct && body.is_none() {
+            continue;
+        }
+        has_content_type |= is_ct;
+        headers.push((k.clone(), v.clone()));
+    }
+    if let Some(b) = body {
+        if !has_content_type && !content_type_dropped {
+            headers.push(("Content-Type".to_string(), b.default_content_type.clone()));
+        }
+    }
+    if let Some(a) = auth_header {
+        headers.push(("Authorization".to_string(), a));
+    }
+    if let Some(c) = &spec.cookie {
+        headers.push(("Cookie".to_string(), c.clone()));
+    }
+    headers.extend(workflow.iter().cloned());
+    (headers, dropped)
+}
+
+/// One execution in progress.
+struct Run<'a> {
+    rt: &'a HttpRuntime,
+    action: &'a HttpAction,
+    spec: RequestSpec,
+    workflow_headers: Vec<(String, String)>,
+    redactor: Redactor,
+    attempts: Vec<Attempt>,
+    start: Instant,
+    /// Real time spent waiting (scaled waits).
+    slept_real: Duration,
+    /// The waits as the policy and servers set them (unscaled).
+    waited: Duration,
+    identity: Option<Arc<ClientIdentity>>,
+}
+
+type Finished = (ActionStatus, String, Outputs, Option<ActionError>);
+
+impl Run<'_> {
+    fn run(&mut self) -> Result<Finished, Stop> {
+        if let Some(Authentication::ManagedServiceIdentity { .. }) = &self.spec.authentication {
+            return Err(Stop::Failed(ActionError { code: "Unsupported".into(), message: msi_message() }));
+        }
+        if let Some(Authentication::ClientCertificate { pfx, password }) = &self.spec.authentication {
+            let identity = load_pfx(pfx, password).map_err(|e| {
+                Stop::Failed(ActionError {
+                    code: "BadRequest".into(),
+                    message: format!("ClientCertificate authentication: {e}."),
+                })
+            })?;
+            self.identity = Some(Arc::new(identity));
+        }
+        let body = encode_body(&self.spec.body);
+        let method = self.spec.method.clone();
+        let url = self.spec.url();
+        let mut exchange = self.send(AttemptKind::Request, &method, &url, body.as_ref())?;
+
+        // The asynchronous pattern: poll the Location of a 202 until another answer comes.
+        let mut poll_url: Option<String> = None;
+        while let Exchange::Answered(response, from) = &exchange {
+            if response.status != 202 || self.action.disable_async_pattern {
+                break;
+            }
+            let Some(location) =
+                response.header("location").map(|l| resolve_link(from, l)).or_else(|| poll_url.clone())
+            else {
+                break;
+            };
+            let (wait, reason) = match response
+                .header("retry-after")
+                .and_then(|t| parse_retry_after(t, self.rt.clock.utc_now()))
+            {
+                Some(w) => (w, WaitReason::RetryAfter),
+                None => (self.rt.polling_interval, WaitReason::PollingInterval),
+            };
+            self.note_wait(wait, reason);
+            self.wait(wait)?;
+            poll_url = Some(location.clone());
+            exchange = self.send(AttemptKind::Poll, "GET", &location, None)?;
+        }
+
+        let (response, url) = match exchange {
+            Exchange::Answered(r, u) => (r, u),
+            Exchange::NoAnswer(e) => {
+                return Err(Stop::Failed(transport_failure(&e, self.rt.request_timeout)))
+            }
+        };
+        let status = response.status;
+        let headers = headers_object(&response.headers);
+        let body = match decode_body(&response) {
+            Ok(b) => b,
+            Err(e) => {
+                let outputs = Outputs { status_code: status, headers, body: Some(Value::from(e.text)) };
+                let code = if (200..300).contains(&status) {
+                    "BadRequest".to_string()
+                } else {
+                    status_code_name(status)
+                };
+                let error = ActionError { code: code.clone(), message: e.message };
+                return Ok((ActionStatus::Failed, code, outputs, Some(error)));
+            }
+        };
+        let mut outputs = Outputs { status_code: status, headers, body };
+        if (200..300).contains(&status) {
+            if let Some(minimum) = self.action.minimum_item_count {
+                if let Some(failed) = self.paginate(&mut outputs, &url, minimum as usize)? {
+                    return Ok(failed);
+                }
+            }
+        }
+        let code = status_code_name(outputs.status_code);
+        if (200..300).contains(&outputs.status_code) {
+            Ok((ActionStatus::Succeeded, code, outputs, None))
+        } else {
+            let error = ActionError {
+                code: code.clone(),
+                message: format!("Http request failed with status code '{}' ({code}).", outputs.status_code),
+            };
+            Ok((ActionStatus::Failed, code, outputs, Some(error)))
+        }
+    }
+
+    /// Follows `nextLink` / `@odata.nextLink` until `minimum` items are collected or no
+    /// link is left; the outputs' body becomes the first page's with every item in `value`.
+    /// Returns a finished failure when a page fails.
+    fn paginate(
+        &mut self,
+        outputs: &mut Outputs,
+        first_url: &str,
+        minimum: usize,
+    ) -> Result<Option<Finished>, Stop> {
+        const LINKS: [&str; 2] = ["nextLink", "@odata.nextLink"];
+        let Some(Value::Object(first)) = outputs.body.clone() else { return Ok(None) };
+        let Some(Value::Array(items)) = first.get("value") else { return Ok(None) };
+        let mut all: Vec<Value> = items.to_vec();
+        let mut page_url = first_url.to_string();
+        let find_link = |body: &Value| {
+            LINKS.iter().find_map(|k| body.member(k).and_then(|v| v.as_str().map(|s| (*k, s.to_string()))))
+        };
+        let mut link = find_link(&Value::Object(first.clone()));
+        let mut pages = 1;
+        while let Some((key, next)) = link.take().filter(|(_, l)| !l.is_empty()) {
+            if all.len() >= minimum {
+                link = Some((key, next));
+                break;
+            }
+            if pages >= MAX_PAGES {
+                let error = ActionError {
+                    code: "PaginationLimitExceeded".into(),
+                    message: format!(
+                        "The action followed {MAX_PAGES} pages without reaching the end or {minimum} items."
+                    ),
+                };
+                return Ok(Some((ActionStatus::Failed, error.code.clone(), outputs.clone(), Some(error))));
+            }
+            let url = resolve_link(&page_url, &next);
+            let exchange = self.send(AttemptKind::Page, "GET", &url, None)?;
+            let response = match exchange {
+                Exchange::Answered(r, _) => r,
+                Exchange::NoAnswer(e) => {
+                    return Err(Stop::Failed(transport_failure(&e, self.rt.request_timeout)))
+                }
+            };
+            pages += 1;
+            let headers = headers_object(&response.headers);
+            let body = decode_body(&response);
+            if !(200..300).contains(&response.status) || body.is_err() {
+                let code = if (200..300).contains(&response.status) {
+                    "BadRequest".to_string()
+                } else {
+                    status_code_name(response.status)
+                };
+                let (body, message) = match body {
+                    Ok(b) => (
+                        b,
+                        format!(
+                            "Http request for page {pages} ({url}) failed with status code '{}' ({code}).",
+                            response.status
+                        ),
+                    ),
+                    Err(e) => (Some(Value::from(e.text)), e.message),
+                };
+                let failed = Outputs { status_code: response.status, headers, body };
+                let error = ActionError { code: code.clone(), message };
+                return Ok(Some((ActionStatus::Failed, code, failed, Some(error))));
+            }
+            let body = body.ok().flatten().unwrap_or_default();
+            if let Some(Value::Array(items)) = body.member("value") {
+                all.extend(items.iter().cloned());
+            }
+            link = find_link(&body);
+            page_url = url;
+            outputs.status_code = response.status;
+            outputs.headers = headers;
+        }
+        let mut merged = first.clone();
+        merged.insert("value", Value::array(all));
+        for k in LINKS {
+            merged.remove(k);
+        }
+        if let Some((key, l)) = link.filter(|(_, l)| !l.is_empty()) {
+            merged.insert(key, Value::from(l));
+        }
+        outputs.body = Some(Value::Object(merged));
+        Ok(None)
+    }
+
+    /// Sends a request with the retry policy; returns the last answer (or failure).
+    fn send(
+        &mut self,
+        kind: AttemptKind,
+        method: &str,
+        url: &str,
+        body: Option<&EncodedBody>,
+    ) -> Result<Exchange, Stop> {
+        let policy: RetryPolicy = self.spec.retry_policy.clone();
+        let mut number = 1u32;
+        loop {
+            let auth_header = self.auth_header()?;
+            let (headers, _) = build_headers(&self.spec, method, body, auth_header, &self.workflow_headers);
+            let request = HttpRequest {
+                method: method.to_string(),
+                url: url.to_string(),
+                headers,
+                body: body.map(|b| b.bytes.clone()),
+                client_identity: self.identity.clone(),
+            };
+            let timeout = match self.remaining() {
+                Some(r) if r.is_zero() => return Err(Stop::TimedOut),
+                Some(r) => r.min(self.rt.request_timeout),
+                None => self.rt.request_timeout,
+            };
+            let started = self.rt.clock.now();
+            let start_time = self.rt.clock.utc_now();
+            let result = self.rt.transport.send(&request, timeout);
+            let duration = self.rt.clock.now().saturating_duration_since(started);
+            let outcome = match &result {
+                Ok(r) => AttemptOutcome::Status(r.status),
+                Err(e) => AttemptOutcome::Error(transport_failure(e, timeout)),
+            };
+            self.log_attempt(kind, number, method, url, &outcome);
+            self.attempts.push(Attempt {
+                number,
+                kind,
+                method: method.to_string(),
+                url: url.to_string(),
+                start_time,
+                duration,
+                outcome,
+                wait_before_next: None,
+                wait_reason: None,
+            });
+            let retryable = match &result {
+                Ok(r) => is_retryable_status(r.status),
+                Err(e) => {
+                    if e.kind == TransportErrorKind::Timeout && self.remaining().is_some_and(|r| r.is_zero())
+                    {
+                        return Err(Stop::TimedOut);
+                    }
+                    e.is_retryable()
+                }
+            };
+            if !retryable || number > policy.retries() {
+                return Ok(match result {
+                    Ok(r) => Exchange::Answered(r, url.to_string()),
+                    Err(e) => Exchange::NoAnswer(e),
+                });
+            }
+            let retry_after = match &result {
+                Ok(r) => r.header("retry-after").and_then(|t| parse_retry_after(t, self.rt.clock.utc_now())),
+                Err(_) => None,
+            };
+            let (wait, reason) = match retry_after {
+                Some(w) => (w, WaitReason::RetryAfter),
+                None => {
+                    let mut rng = self.rt.rng.lock().unwrap_or_else(|p| p.into_inner());
+                    (policy.wait_before_retry(number, &mut rng).unwrap_or_default(), WaitReason::RetryPolicy)
+                }
+            };
+            self.note_wait(wait, reason);
+            self.wait(wait)?;
+            number += 1;
+        }
+    }
+
+    fn note_wait(&mut self, wait: Duration, reason: WaitReason) {
+        if let Some(last) = self.attempts.last_mut() {
+            last.wait_before_next = Some(wait);
+            last.wait_reason = Some(reason);
+        }
+        let line = format!("{}: waiting {} ({})", self.action.name(), format_duration(wait), reason.name());
+        self.rt.log(&self.redactor, &line);
+    }
+
+    fn log_attempt(&self, kind: AttemptKind, number: u32, method: &str, url: &str, outcome: &AttemptOutcome) {
+        if self.rt.logger.is_none() {
+            return;
+        }
+        let result = match outcome {
+            AttemptOutcome::Status(s) => format!("{s} {}", status_code_name(*s)),
+            AttemptOutcome::Error(e) => format!("{}: {}", e.code, e.message),
+        };
+        let line =
+            format!("{}: {} attempt {number}: {method} {url} -> {result}", self.action.name(), kind.name());
+        self.rt.log(&self.redactor, &line);
+    }
+
+    /// The `Authorization` header of the authentication, fetching a token when needed.
+    fn auth_header(&mut self) -> Result<Option<String>, Stop> {
+        match &self.spec.authentication {
+            Some(Authentication::ActiveDirectoryOAuth(client)) => {
+                let client = client.clone();
+                let token = self.token(&client)?;
+                Ok(Some(token.header()))
+            }
+            Some(a) => Ok(a.static_header()),
+            None => Ok(None),
+        }
+    }
+
+    fn token(&mut self, client: &OAuthClient) -> Result<Token, Stop> {
+        if let Some(t) = self.rt.tokens.get(client, self.rt.clock.now()) {
+            self.redactor.add(&t.access_token);
+            return Ok(t);
+        }
+        let failed = |detail: String, code: String| {
+            Stop::Failed(ActionError {
+                code,
+                message: format!(
+                    "Http request failed as there is an error getting AD OAuth token: '{detail}'."
+                ),
+            })
+        };
+        let now_unix = self.rt.clock.utc_now().timestamp();
+        let body = client.token_request_body(now_unix).map_err(|e| failed(e, "BadRequest".into()))?;
+        let url = client.token_url();
+        let request = HttpRequest {
+            method: "POST".into(),
+            url: url.clone(),
+            headers: vec![("Content-Type".into(), "application/x-www-form-urlencoded".into())],
+            body: Some(body.into_bytes()),
+            client_identity: None,
+        };
+        let timeout = self.remaining().map_or(self.rt.request_timeout, |r| r.min(self.rt.request_timeout));
+        let started = self.rt.clock.now();
+        let start_time = self.rt.clock.utc_now();
+        let result = self.rt.transport.send(&request, timeout);
+        let outcome = match &result {
+            Ok(r) => AttemptOutcome::Status(r.status),
+            Err(e) => AttemptOutcome::Error(transport_failure(e, timeout)),
+        };
+        self.log_attempt(AttemptKind::Token, 1, "POST", &url, &outcome);
+        self.attempts.push(Attempt {
+            number: 1,
+            kind: AttemptKind::Token,
+            method: "POST".into(),
+            url: url.clone(),
+            start_time,
+            duration: self.rt.clock.now().saturating_duration_since(started),
+            outcome,
+            wait_before_next: None,
+            wait_reason: None,
+        });
+        let response =
+            result.map_err(|e| failed(format!("{url}: {e}"), transport_failure(&e, timeout).code))?;
+        let parsed = decode_body(&response).ok().flatten().unwrap_or_default();
+        if !(200..300).contains(&response.status) {
+            let detail = parsed
+                .member("error_description")
+                .or_else(|| parsed.member("error"))
+                .map(|v| v.to_text())
+                .unwrap_or_else(|| String::from_utf8_lossy(&response.body).chars().take(500).collect());
+            return Err(failed(
+                format!(
+                    "the token endpoint {url} answered {} ({}): {detail}",
+                    response.status,
+                    status_code_name(response.status)
+                ),
+                status_code_name(response.status),
+            ));
+        }
+        let token =
+            Token::from_response(&parsed).map_err(|e| failed(format!("{url}: {e}"), "BadRequest".into()))?;
+        self.redactor.add(&token.access_token);
+        self.rt.tokens.put(client, token.clone(), started);
+        Ok(token)
+    }
+
+    /// How much of `limit.timeout` is left, counting waits unscaled.
+    fn remaining(&self) -> Option<Duration> {
+        let limit = self.action.timeout?;
+        let real = self.rt.clock.now().saturating_duration_since(self.start);
+        let elapsed = real.saturating_sub(self.slept_real).saturating_add(self.waited);
+        Some(limit.saturating_sub(elapsed))
+    }
+
+    /// Waits `d` (scaled); stops when `limit.timeout` passes first.
+    fn wait(&mut self, d: Duration) -> Result<(), Stop> {
+        if let Some(left) = self.remaining() {
+            if d >= left {
+                let real = self.rt.scaled(left);
+                self.rt.clock.sleep(real);
+                self.slept_real += real;
+                self.waited += left;
+                return Err(Stop::TimedOut);
+            }
+        }
+        let real = self.rt.scaled(d);
+        self.rt.clock.sleep(real);
+        self.slept_real += real;
+        self.waited += d;
+        Ok(())
+    }
+}
+
+/// The error a request that got no answer records.
+fn transport_failure(e: &TransportError, timeout: Duration) -> ActionError {
+    match e.kind {
+        TransportErrorKind::Timeout => ActionError {
+            code: "GatewayTimeout".into(),
+            message: format!(
+                "Http request failed: the server did not respond within the timeout limit ({}).",
+                format_duration(timeout)
+            ),
+        },
+        TransportErrorKind::InvalidRequest => ActionError {
+            code: "BadRequest".into(),
+            message: format!("The request cannot be sent: {}.", e.message),
+        },
+        TransportErrorKind::BodyTooLarge => {
+            ActionError { code: "BadGateway".into(), message: format!("Http request failed: {}.", e.message) }
+        }
+        TransportErrorKind::Connection | TransportErrorKind::Tls => ActionError {
+            code: "BadGateway".into(),
+            message: format!("Http request failed as there is an error: '{}'.", e.message),
+        },
+    }
+}

@@ -135,3 +135,36 @@ fn api_connection_actions_match_the_swagger_path() {
         .unwrap_or_default();
     assert_eq!(e, "the connector RescoCloud has no operation for GET /nowhere/at/all");
 }
+
+#[test]
+fn connector_actions_follow_their_retry_policy() {
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&n);
+    let backend = Backend::start(move |_| {
+        if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Reply::json(503, r#"{"error": "busy"}"#)
+        } else {
+            Reply::json(200, r#"{"key": "PRJ-1"}"#)
+        }
+    });
+    let b = bindings(&backend.origin);
+    let clock = std::sync::Arc::new(flowexpr::runtime::clock::ManualClock::new(chrono::Utc::now()));
+    let options = CallOptions { clock: Some(clock.clone()), ..CallOptions::default() };
+    let inputs = json(
+        r#"{"host": {"connectionName": "shared_jira", "operationId": "GetIssue"}, "parameters": {"issueKey": "PRJ-1"},
+            "retryPolicy": {"type": "fixed", "count": 2, "interval": "PT7S"}}"#,
+    );
+    let out =
+        b.execute("OpenApiConnection", &inputs, &inputs, None, &options).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((out.status, out.attempts), (200, 2));
+    assert_eq!(clock.elapsed(), std::time::Duration::from_secs(7));
+    let bad = json(
+        r#"{"host": {"connectionName": "shared_jira", "operationId": "GetIssue"}, "retryPolicy": {"type": "sometimes"}}"#,
+    );
+    let e = b
+        .execute("OpenApiConnection", &bad, &bad, None, &options)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.starts_with("inputs.retryPolicy: 'sometimes' is not a retry policy type"), "{e}");
+}

@@ -6,11 +6,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use flowexpr::connector::request::HttpRequest;
 use flowexpr::connector::send::{HttpResponse, Transport};
 use flowexpr::connector::{CallInput, CallOptions, Connection, Connector};
+use flowexpr::runtime::transport::{HttpRequest, TransportError};
 use flowexpr::value::{from_json_str, to_json_string};
-use flowexpr::{Result, Value};
+use flowexpr::Value;
 
 const DEFINITION: &str = r##"{
   "swagger": "2.0", "info": {"title": "Policies", "version": "1"},
@@ -99,7 +99,7 @@ struct Fake {
 }
 
 impl Transport for Fake {
-    fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
+    fn send(&self, request: &HttpRequest, _: std::time::Duration) -> Result<HttpResponse, TransportError> {
         if let Ok(mut seen) = self.seen.lock() {
             seen.push(request.clone());
         }
@@ -761,4 +761,55 @@ fn policies_in_file_order_and_scoping() {
     assert!(dry(&c, "GetItem", CallInput::new().param("id", "1")).contains("X-Step: 12"));
     assert!(dry(&c, "ListItems", CallInput::new()).contains("X-Step: 1,3"));
     assert!(c.diagnostics.iter().any(|d| d.message.contains("\"nosuchtemplate\" is not a policy template")));
+}
+
+#[test]
+fn retry_policies_apply_to_the_operation_request() {
+    use flowexpr::runtime::clock::ManualClock;
+    use flowexpr::runtime::retry::RetryPolicy;
+    let c = connector("[]");
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let t = fake(move |_| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        match n {
+            0 => reply(503, &[], "{}"),
+            1 => reply(429, &[("Retry-After", "30")], "{}"),
+            _ => reply(200, &[], r#"{"ok": true}"#),
+        }
+    });
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let policy = RetryPolicy::Fixed { count: 3, interval: std::time::Duration::from_secs(10) };
+    let options = CallOptions {
+        transport: Some(t.clone()),
+        retry_policy: Some(policy),
+        clock: Some(clock.clone()),
+        ..CallOptions::default()
+    };
+    let out = c
+        .call("GetItem", &bound(&c), &CallInput::new().param("id", "1"), &options)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((out.status, out.attempts), (200, 3));
+    assert_eq!(
+        clock.elapsed(),
+        std::time::Duration::from_secs(40),
+        "10 s, then the 429's Retry-After of 30 s"
+    );
+    // A 400 is not retried; without a policy nothing is.
+    let t = fake(|_| reply(400, &[], "{}"));
+    let options = CallOptions {
+        transport: Some(t.clone()),
+        retry_policy: Some(RetryPolicy::default()),
+        ..CallOptions::default()
+    };
+    let out = c
+        .call("GetItem", &bound(&c), &CallInput::new().param("id", "1"), &options)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((out.status, out.attempts), (400, 1));
+    let t = fake(|_| reply(500, &[], "{}"));
+    let options = CallOptions { transport: Some(t), ..CallOptions::default() };
+    let out = c
+        .call("GetItem", &bound(&c), &CallInput::new().param("id", "1"), &options)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((out.status, out.attempts), (500, 1));
 }

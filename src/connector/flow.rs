@@ -26,7 +26,8 @@
 //! `ApiConnection` inputs are `method`, `path` (values already inserted and encoded),
 //! `queries`, `headers` and `body`; the operation is the one whose method and swagger path
 //! match, for policy scoping and paging. Pagination follows
-//! `runtimeConfiguration.paginationPolicy.minimumItemCount`.
+//! `runtimeConfiguration.paginationPolicy.minimumItemCount`; `inputs.retryPolicy` applies as
+//! for Http actions (the default policy when absent).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -185,6 +186,19 @@ impl Bindings {
         let binding = self.binding_for(action_type, raw_inputs, inputs)?;
         let connector = &binding.connector;
         let mut options = options.clone();
+        // As for Http: the action's retryPolicy, else the service's default policy.
+        match inputs.member("retryPolicy") {
+            Some(policy) => {
+                let parsed = crate::runtime::retry::RetryPolicy::from_value(&policy).map_err(|e| {
+                    Error::new(ErrorKind::Definition, format!("inputs.retryPolicy: {}", e.message))
+                })?;
+                options.retry_policy = Some(parsed);
+            }
+            None if options.retry_policy.is_none() => {
+                options.retry_policy = Some(crate::runtime::retry::RetryPolicy::default());
+            }
+            None => {}
+        }
         if let Some(min) = runtime_configuration
             .and_then(|r| r.member("paginationPolicy"))
             .and_then(|p| p.member("minimumItemCount"))

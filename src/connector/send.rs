@@ -20,83 +20,57 @@ use super::policy::{self, Lookup, ResponseParts};
 use super::properties::{Section, Template};
 use super::request::{apply_origin, encode_strict, CallInput, Draft, HttpRequest};
 
-/// A response as received.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpResponse {
-    /// The status code.
-    pub status: u16,
-    /// The headers, in order.
-    pub headers: Vec<(String, String)>,
-    /// The body bytes.
-    pub body: Vec<u8>,
+use crate::runtime::clock::{Clock, SystemClock};
+use crate::runtime::retry::{is_retryable_status, parse_retry_after, RetryPolicy};
+pub use crate::runtime::transport::{HttpResponse, Transport, UreqTransport};
+
+/// The outbound timeout when the options give none: the service's 120 seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Sends through the HTTP runtime's transport with a timeout; a request that gets no
+/// response is an error of kind [`ErrorKind::Http`].
+pub(crate) struct Sender {
+    transport: Arc<dyn Transport>,
+    timeout: Duration,
 }
 
-impl HttpResponse {
-    /// A header's value (name matched without regard to case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-/// Sends requests.
-pub trait Transport: Send + Sync {
-    /// Sends one request and returns the response (any status); a connection failure or
-    /// timeout is an error.
-    fn send(&self, request: &HttpRequest) -> Result<HttpResponse>;
-}
-
-/// The default transport: blocking HTTP with a 120-second timeout (the service's outbound
-/// limit) and responses up to 100 MB.
-#[derive(Debug, Clone)]
-pub struct UreqTransport {
-    agent: ureq::Agent,
-}
-
-impl Default for UreqTransport {
-    fn default() -> UreqTransport {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
-            .allow_non_standard_methods(true)
-            .build();
-        UreqTransport { agent: ureq::Agent::new_with_config(config) }
-    }
-}
-
-impl Transport for UreqTransport {
-    fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
-        let http_error = |what: &str, e: &dyn std::fmt::Display| {
-            Error::new(ErrorKind::Http, format!("{} {}: {what}: {e}", request.method, request.url))
-        };
-        let mut builder =
-            ureq::http::Request::builder().method(request.method.as_str()).uri(request.url.as_str());
-        for (k, v) in &request.headers {
-            builder = builder.header(k.as_str(), v.as_str());
+impl Sender {
+    fn new(options: &CallOptions) -> Sender {
+        Sender {
+            transport: options.transport.clone().unwrap_or_else(|| Arc::new(UreqTransport::default())),
+            timeout: options.timeout.unwrap_or(DEFAULT_TIMEOUT),
         }
-        let req =
-            builder.body(request.body.clone()).map_err(|e| http_error("the request is not valid", &e))?;
-        let response = self.agent.run(req).map_err(|e| http_error("the request failed", &e))?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
-        let body = response
-            .into_body()
-            .with_config()
-            .limit(104_857_600)
-            .read_to_vec()
-            .map_err(|e| http_error("reading the response failed", &e))?;
-        Ok(HttpResponse { status, headers, body })
+    }
+
+    fn attempt(
+        &self,
+        request: &HttpRequest,
+    ) -> std::result::Result<HttpResponse, crate::runtime::transport::TransportError> {
+        let mut r =
+            crate::runtime::transport::HttpRequest::new(request.method.as_str(), request.url.as_str());
+        r.headers = request.headers.clone();
+        r.body = (!request.body.is_empty()).then(|| request.body.clone());
+        self.transport.send(&r, self.timeout)
+    }
+
+    pub(crate) fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
+        self.attempt(request)
+            .map_err(|e| Error::new(ErrorKind::Http, format!("{} {}: {e}", request.method, request.url)))
     }
 }
 
 /// How to run an operation.
 #[derive(Clone, Default)]
 pub struct CallOptions {
-    /// The transport (the default sends over the network).
+    /// The transport (the HTTP runtime's; the default sends over the network).
     pub transport: Option<Arc<dyn Transport>>,
+    /// The timeout of each request (120 seconds when `None`).
+    pub timeout: Option<Duration>,
+    /// The retry policy of the operation's request: 408, 429 and 5xx responses and
+    /// connection failures are retried (`None`: no retries, as for a single CLI call).
+    pub retry_policy: Option<RetryPolicy>,
+    /// The clock retries wait on (the system clock when `None`).
+    pub clock: Option<Arc<dyn Clock>>,
     /// Follow `x-ms-pageable` next links.
     pub paginate: bool,
     /// With `paginate`: stop once this many items have arrived (whole pages are kept).
@@ -151,6 +125,8 @@ pub struct CallOutcome {
     pub poll: Option<Poll>,
     /// Did a mock answer?
     pub mocked: bool,
+    /// Attempts made for the operation's request (1 without retries).
+    pub attempts: u32,
 }
 
 impl CallOutcome {
@@ -226,16 +202,12 @@ fn mock_response(v: &Value) -> HttpResponse {
     HttpResponse { status, headers, body }
 }
 
-fn transport(options: &CallOptions) -> Arc<dyn Transport> {
-    options.transport.clone().unwrap_or_else(|| Arc::new(UreqTransport::default()))
-}
-
 /// Gets an access token for an OAuth connection: the cached one while valid, else one
 /// fetched with the refresh token or the client credentials (and cached).
-pub fn access_token(
+pub(crate) fn access_token(
     bound: &BoundConnection,
     plan: &OAuthPlan,
-    transport: &dyn Transport,
+    transport: &Sender,
     force_refresh: bool,
 ) -> Result<String> {
     if !force_refresh {
@@ -402,7 +374,7 @@ impl Connector {
                 ),
             ));
         }
-        let transport = transport(options);
+        let transport = Sender::new(options);
         let oauth = match &bound.auth {
             Auth::OAuth(plan) => Some(plan.as_ref()),
             Auth::Unsupported(why) if mock.is_none() => {
@@ -414,35 +386,28 @@ impl Connector {
             _ => None,
         };
         let mut token = match (oauth, &mock) {
-            (Some(plan), None) => Some(access_token(bound, plan, transport.as_ref(), false)?),
+            (Some(plan), None) => Some(access_token(bound, plan, &transport, false)?),
             _ => bound.current_token(),
         };
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (request, prepared) = self.build_for_send(
-                op,
-                bound,
-                input,
-                options,
-                token.as_deref(),
-                transport.as_ref(),
-                mock.is_some(),
-            )?;
-            let response = match &mock {
-                Some(m) => mock_response(m),
-                None => transport.send(&request)?,
+            let (request, prepared) =
+                self.build_for_send(op, bound, input, options, token.as_deref(), &transport, mock.is_some())?;
+            let (response, attempts) = match &mock {
+                Some(m) => (mock_response(m), 1),
+                None => send_with_retries(&transport, &request, options)?,
             };
             // A rejected token that can be renewed is renewed once.
             let renewable =
                 oauth.is_some_and(|p| p.grant.refresh_token.is_some() || p.grant.client_secret.is_some());
             if response.status == 401 && attempt == 1 && mock.is_none() && renewable {
                 if let Some(plan) = oauth {
-                    token = Some(access_token(bound, plan, transport.as_ref(), true)?);
+                    token = Some(access_token(bound, plan, &transport, true)?);
                     continue;
                 }
             }
-            return self.finish(
+            let mut outcome = self.finish(
                 op,
                 bound,
                 options,
@@ -451,8 +416,10 @@ impl Connector {
                 response,
                 mock.is_some(),
                 token.as_deref(),
-                transport.as_ref(),
-            );
+                &transport,
+            )?;
+            outcome.attempts = attempts;
+            return Ok(outcome);
         }
     }
 
@@ -464,7 +431,7 @@ impl Connector {
         input: &CallInput,
         options: &CallOptions,
         token: Option<&str>,
-        transport: &dyn Transport,
+        transport: &Sender,
         mocked: bool,
     ) -> Result<(HttpRequest, super::request::Prepared)> {
         let mut lookup = |l: &Lookup, draft: &Draft| -> Result<Value> {
@@ -534,7 +501,7 @@ impl Connector {
         response: HttpResponse,
         mocked: bool,
         token: Option<&str>,
-        transport: &dyn Transport,
+        transport: &Sender,
     ) -> Result<CallOutcome> {
         let mut notes = prepared.notes.clone();
         let scope = prepared.draft.scope(bound);
@@ -602,6 +569,7 @@ impl Connector {
             notes,
             poll,
             mocked,
+            attempts: 1,
         })
     }
 
@@ -669,12 +637,54 @@ impl Connector {
         bound: &BoundConnection,
         options: &CallOptions,
     ) -> Result<HttpResponse> {
-        let transport = transport(options);
+        let transport = Sender::new(options);
         let token = match &bound.auth {
-            Auth::OAuth(plan) => Some(access_token(bound, plan, transport.as_ref(), false)?),
+            Auth::OAuth(plan) => Some(access_token(bound, plan, &transport, false)?),
             _ => None,
         };
         transport.send(&auth_request("DELETE", location, bound, token.as_deref()))
+    }
+}
+
+/// Sends the operation's request under the retry policy: a connection failure, a timeout
+/// or a 408, 429 or 5xx response is retried after the policy's wait (a 429's
+/// `Retry-After` wins), until the policy's retries are spent. Returns the last response
+/// and the number of attempts.
+fn send_with_retries(
+    sender: &Sender,
+    request: &HttpRequest,
+    options: &CallOptions,
+) -> Result<(HttpResponse, u32)> {
+    let policy = options.retry_policy.clone().unwrap_or(RetryPolicy::None);
+    let clock: Arc<dyn Clock> = options.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+    let mut rng = fastrand::Rng::new();
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let result = sender.attempt(request);
+        let retryable = match &result {
+            Ok(r) => is_retryable_status(r.status),
+            Err(e) => e.is_retryable(),
+        };
+        let wait = if retryable { policy.wait_before_retry(attempts, &mut rng) } else { None };
+        match (result, wait) {
+            (Ok(response), Some(wait)) => {
+                let after = (response.status == 429)
+                    .then(|| {
+                        response.header("retry-after").and_then(|t| parse_retry_after(t, clock.utc_now()))
+                    })
+                    .flatten();
+                clock.sleep(after.unwrap_or(wait));
+            }
+            (Err(_), Some(wait)) => clock.sleep(wait),
+            (Ok(response), None) => return Ok((response, attempts)),
+            (Err(e), None) => {
+                return Err(Error::new(
+                    ErrorKind::Http,
+                    format!("{} {}: {e} (after {attempts} attempt(s))", request.method, request.url),
+                ))
+            }
+        }
     }
 }
 

@@ -169,10 +169,16 @@ fn pieces(template: &str) -> Vec<Piece<'_>> {
 /// Matches a path against a swagger path template (`/{entity}('{id}')`): each parameter
 /// takes one or more characters within one segment. Returns the parameters' values.
 pub fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
-    fn go(pieces: &[Piece<'_>], path: &str, found: &mut Vec<(String, String)>) -> bool {
+    // Adjacent parameters (`{a}{b}{c}`) backtrack; the work is capped so a hostile template
+    // cannot take exponential time (such a template simply does not match).
+    fn go(pieces: &[Piece<'_>], path: &str, found: &mut Vec<(String, String)>, fuel: &mut u32) -> bool {
+        if *fuel == 0 {
+            return false;
+        }
+        *fuel -= 1;
         match pieces.split_first() {
             None => path.is_empty(),
-            Some((Piece::Literal(l), rest)) => path.strip_prefix(l).is_some_and(|p| go(rest, p, found)),
+            Some((Piece::Literal(l), rest)) => path.strip_prefix(l).is_some_and(|p| go(rest, p, found, fuel)),
             Some((Piece::Param(name), rest)) => {
                 let segment_end = path.find('/').unwrap_or(path.len());
                 // Longest first, so `{a}.json` style templates take as much as they can.
@@ -181,7 +187,7 @@ pub fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
                         continue;
                     }
                     found.push(((*name).to_string(), path[..end].to_string()));
-                    if go(rest, &path[end..], found) {
+                    if go(rest, &path[end..], found, fuel) {
                         return true;
                     }
                     found.pop();
@@ -191,7 +197,8 @@ pub fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
         }
     }
     let mut found = Vec::new();
-    go(&pieces(template), path, &mut found).then_some(found)
+    let mut fuel = 100_000;
+    go(&pieces(template), path, &mut found, &mut fuel).then_some(found)
 }
 
 impl CallInput {
@@ -1464,6 +1471,8 @@ mod tests {
             ("/q/", "/q/", Some(&[])),
             ("/q/", "/q", None),
         ];
+        let hostile = format!("/{}/x", "{p}".repeat(12));
+        assert_eq!(match_path(&hostile, &format!("/{}/y", "a".repeat(60))), None, "bounded work");
         for (template, path, expected) in cases {
             let got = match_path(template, path);
             let expected =

@@ -168,3 +168,39 @@ fn connector_actions_follow_their_retry_policy() {
         .unwrap_or_default();
     assert!(e.starts_with("inputs.retryPolicy: 'sometimes' is not a retry policy type"), "{e}");
 }
+
+#[test]
+fn connector_actions_give_http_style_records() {
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&n);
+    let backend = Backend::start(move |_| {
+        if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Reply::json(500, "{}")
+        } else {
+            Reply::json(404, r#"{"errorMessages": ["Issue does not exist"]}"#)
+        }
+    });
+    let b = bindings(&backend.origin);
+    let clock = std::sync::Arc::new(flowexpr::runtime::clock::ManualClock::new(chrono::Utc::now()));
+    let options = CallOptions { clock: Some(clock), ..CallOptions::default() };
+    let inputs = json(
+        r#"{"host": {"connectionName": "shared_jira", "operationId": "GetIssue"}, "parameters": {"issueKey": "NOPE-1"},
+            "retryPolicy": {"type": "fixed", "count": 1, "interval": "PT5S"}}"#,
+    );
+    let record = b.execute_record("Get_issue", "OpenApiConnection", &inputs, &inputs, None, &options);
+    let v = record.to_value();
+    assert_eq!(v.member("status").map(|s| s.to_text()).as_deref(), Some("Failed"));
+    assert_eq!(v.member("code").map(|s| s.to_text()).as_deref(), Some("NotFound"));
+    let attempts = v.member("attempts").and_then(|a| a.as_array().map(<[_]>::to_vec)).unwrap_or_default();
+    let codes: Vec<String> = attempts.iter().filter_map(|a| a.member("code")).map(|c| c.to_text()).collect();
+    assert_eq!(codes, ["InternalServerError", "NotFound"]);
+    assert_eq!(attempts[0].member("waitBeforeNext").map(|w| w.to_text()).as_deref(), Some("PT5S"));
+    assert_eq!(
+        v.member("outputs").and_then(|o| o.member("body")).map(|b| to_json_string(&b)).as_deref(),
+        Some(r#"{"errorMessages":["Issue does not exist"]}"#)
+    );
+    let missing = json(r#"{"host": {"connectionName": "shared_jira", "operationId": "GetIssue"}}"#);
+    let record = b.execute_record("Get_issue", "OpenApiConnection", &missing, &missing, None, &options);
+    assert_eq!(record.code, "BadRequest");
+    assert!(record.error.map(|e| e.message).unwrap_or_default().contains("needs the parameter \"issueKey\""));
+}

@@ -39,6 +39,9 @@ use super::connection::{BoundConnection, Connection};
 use super::load::Connector;
 use super::request::{CallInput, RawRequest};
 use super::send::{CallOptions, CallOutcome};
+use crate::runtime::clock::{Clock, SystemClock};
+use crate::runtime::record::{status_code_name, ActionError, ActionRecord, ActionStatus, Outputs};
+use crate::runtime::redact::Redactor;
 
 /// One connector bound to its connection.
 #[derive(Debug, Clone)]
@@ -244,6 +247,74 @@ impl Bindings {
         };
         let input = CallInput { raw: Some(raw), ..CallInput::default() };
         connector.call(&op.id, &binding.connection, &input, &options)
+    }
+}
+
+impl Bindings {
+    /// Runs a connector action and returns its record, as the HTTP runtime does for Http
+    /// actions: Succeeded for a 2xx answer, else Failed with the status name as the code
+    /// (`NotFound`); a call that gets no answer, or cannot be made, is Failed with the
+    /// reason. Every attempt is listed; secrets are redacted.
+    #[allow(clippy::too_many_arguments)]
+    pub fn execute_record(
+        &self,
+        name: &str,
+        action_type: &str,
+        raw_inputs: &Value,
+        inputs: &Value,
+        runtime_configuration: Option<&Value>,
+        options: &CallOptions,
+    ) -> ActionRecord {
+        let clock: Arc<dyn Clock> = options.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+        let start_time = clock.utc_now();
+        let mut redactor = Redactor::new();
+        if let Ok(binding) = self.binding_for(action_type, raw_inputs, inputs) {
+            for secret in &binding.connection.secrets {
+                redactor.add(secret);
+            }
+        }
+        let result = self.execute(action_type, raw_inputs, inputs, runtime_configuration, options);
+        let (status, code, outputs, error, attempts) = match result {
+            Ok(outcome) => {
+                let mut headers = crate::value::Object::new();
+                for (k, v) in &outcome.headers {
+                    headers.insert(k.as_str(), Value::from(v.as_str()));
+                }
+                let code = status_code_name(outcome.status);
+                let (status, error) = if (200..300).contains(&outcome.status) {
+                    (ActionStatus::Succeeded, None)
+                } else {
+                    let message = format!("The connector answered {} ({code}).", outcome.status);
+                    (ActionStatus::Failed, Some(ActionError { code: code.clone(), message }))
+                };
+                let body = (!outcome.body.is_null()).then(|| outcome.body.clone());
+                let outputs = Outputs { status_code: outcome.status, headers, body };
+                (status, code, Some(outputs), error, outcome.attempt_log)
+            }
+            Err(e) => {
+                let code = match e.kind() {
+                    ErrorKind::Http => "BadGateway",
+                    ErrorKind::Unsupported => "Unsupported",
+                    _ => "BadRequest",
+                };
+                let error = ActionError { code: code.into(), message: redactor.redact_text(e.message()) };
+                (ActionStatus::Failed, code.to_string(), None, Some(error), Vec::new())
+            }
+        };
+        ActionRecord {
+            name: name.to_string(),
+            status,
+            code,
+            start_time,
+            end_time: clock.utc_now(),
+            inputs: redactor.redact_value(inputs),
+            outputs,
+            error,
+            attempts,
+            secure_inputs: false,
+            secure_outputs: false,
+            redactor,
+        }
     }
 }
 

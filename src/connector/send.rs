@@ -21,6 +21,7 @@ use super::properties::{Section, Template};
 use super::request::{apply_origin, encode_strict, CallInput, Draft, HttpRequest};
 
 use crate::runtime::clock::{Clock, SystemClock};
+use crate::runtime::record::{ActionError, Attempt, AttemptKind, AttemptOutcome, WaitReason};
 use crate::runtime::retry::{is_retryable_status, parse_retry_after, RetryPolicy};
 pub use crate::runtime::transport::{HttpResponse, Transport, UreqTransport};
 
@@ -127,6 +128,8 @@ pub struct CallOutcome {
     pub mocked: bool,
     /// Attempts made for the operation's request (1 without retries).
     pub attempts: u32,
+    /// Every request sent (the operation's attempts, then further pages), for records.
+    pub attempt_log: Vec<Attempt>,
 }
 
 impl CallOutcome {
@@ -394,9 +397,10 @@ impl Connector {
             attempt += 1;
             let (request, prepared) =
                 self.build_for_send(op, bound, input, options, token.as_deref(), &transport, mock.is_some())?;
-            let (response, attempts) = match &mock {
-                Some(m) => (mock_response(m), 1),
-                None => send_with_retries(&transport, &request, options)?,
+            let mut log = Vec::new();
+            let response = match &mock {
+                Some(m) => mock_response(m),
+                None => send_with_retries(&transport, &request, options, &mut log)?,
             };
             // A rejected token that can be renewed is renewed once.
             let renewable =
@@ -418,7 +422,9 @@ impl Connector {
                 token.as_deref(),
                 &transport,
             )?;
-            outcome.attempts = attempts;
+            outcome.attempts = u32::try_from(log.len()).unwrap_or(u32::MAX).max(1);
+            log.append(&mut outcome.attempt_log);
+            outcome.attempt_log = log;
             return Ok(outcome);
         }
     }
@@ -512,6 +518,7 @@ impl Connector {
         };
         policy::apply_response(self, op, bound, &scope, &mut parts, &mut notes)?;
         let mut pages = 1;
+        let mut page_log = Vec::new();
         if let (true, Some(pageable), false) = (options.paginate, &op.pageable, mocked) {
             let item_name = pageable.item_name.clone();
             let mut items: Vec<Value> = parts
@@ -528,7 +535,20 @@ impl Connector {
                     break;
                 }
                 let page_request = auth_request("GET", &url, bound, token);
-                let page = transport.send(&page_request)?;
+                let clock: Arc<dyn Clock> = options.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+                let started = (clock.utc_now(), clock.now());
+                let result = transport.attempt(&page_request);
+                page_log.push(attempt_record(
+                    u32::try_from(page_log.len() + 1).unwrap_or(u32::MAX),
+                    AttemptKind::Page,
+                    &page_request,
+                    started,
+                    clock.as_ref(),
+                    &result,
+                ));
+                let page = result.map_err(|e| {
+                    Error::new(ErrorKind::Http, format!("GET {}: {e}", bound.redact(&page_request.url)))
+                })?;
                 pages += 1;
                 let mut page_parts = ResponseParts {
                     status: page.status,
@@ -570,6 +590,7 @@ impl Connector {
             poll,
             mocked,
             attempts: 1,
+            attempt_log: page_log,
         })
     }
 
@@ -646,42 +667,86 @@ impl Connector {
     }
 }
 
+/// The record of one attempt (kind, method, URL, timing, status or failure, wait).
+fn attempt_record(
+    number: u32,
+    kind: AttemptKind,
+    request: &HttpRequest,
+    started: (chrono::DateTime<chrono::Utc>, std::time::Instant),
+    clock: &dyn Clock,
+    outcome: &std::result::Result<HttpResponse, crate::runtime::transport::TransportError>,
+) -> Attempt {
+    use crate::runtime::transport::TransportErrorKind;
+    let outcome = match outcome {
+        Ok(r) => AttemptOutcome::Status(r.status),
+        Err(e) => AttemptOutcome::Error(ActionError {
+            code: match e.kind {
+                TransportErrorKind::Timeout => "GatewayTimeout",
+                TransportErrorKind::InvalidRequest => "BadRequest",
+                _ => "BadGateway",
+            }
+            .into(),
+            message: format!("Http request failed: {}", e.message),
+        }),
+    };
+    Attempt {
+        number,
+        kind,
+        method: request.method.clone(),
+        url: request.url.clone(),
+        start_time: started.0,
+        duration: clock.now().saturating_duration_since(started.1),
+        outcome,
+        wait_before_next: None,
+        wait_reason: None,
+    }
+}
+
 /// Sends the operation's request under the retry policy: a connection failure, a timeout
 /// or a 408, 429 or 5xx response is retried after the policy's wait (a 429's
-/// `Retry-After` wins), until the policy's retries are spent. Returns the last response
-/// and the number of attempts.
+/// `Retry-After` wins), until the policy's retries are spent. Returns the last response;
+/// every attempt is logged.
 fn send_with_retries(
     sender: &Sender,
     request: &HttpRequest,
     options: &CallOptions,
-) -> Result<(HttpResponse, u32)> {
+    log: &mut Vec<Attempt>,
+) -> Result<HttpResponse> {
     let policy = options.retry_policy.clone().unwrap_or(RetryPolicy::None);
     let clock: Arc<dyn Clock> = options.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
     let mut rng = fastrand::Rng::new();
-    let mut attempts = 0u32;
+    let mut number = 0u32;
     loop {
-        attempts += 1;
+        number += 1;
+        let started = (clock.utc_now(), clock.now());
         let result = sender.attempt(request);
+        let mut attempt =
+            attempt_record(number, AttemptKind::Request, request, started, clock.as_ref(), &result);
         let retryable = match &result {
             Ok(r) => is_retryable_status(r.status),
             Err(e) => e.is_retryable(),
         };
-        let wait = if retryable { policy.wait_before_retry(attempts, &mut rng) } else { None };
-        match (result, wait) {
-            (Ok(response), Some(wait)) => {
-                let after = (response.status == 429)
-                    .then(|| {
-                        response.header("retry-after").and_then(|t| parse_retry_after(t, clock.utc_now()))
-                    })
-                    .flatten();
-                clock.sleep(after.unwrap_or(wait));
+        let wait = if retryable { policy.wait_before_retry(number, &mut rng) } else { None };
+        let wait = match (&result, wait) {
+            (Ok(response), Some(wait)) if response.status == 429 => {
+                match response.header("retry-after").and_then(|t| parse_retry_after(t, clock.utc_now())) {
+                    Some(after) => Some((after, WaitReason::RetryAfter)),
+                    None => Some((wait, WaitReason::RetryPolicy)),
+                }
             }
-            (Err(_), Some(wait)) => clock.sleep(wait),
-            (Ok(response), None) => return Ok((response, attempts)),
+            (_, Some(wait)) => Some((wait, WaitReason::RetryPolicy)),
+            (_, None) => None,
+        };
+        attempt.wait_before_next = wait.map(|w| w.0);
+        attempt.wait_reason = wait.map(|w| w.1);
+        log.push(attempt);
+        match (result, wait) {
+            (_, Some((wait, _))) => clock.sleep(wait),
+            (Ok(response), None) => return Ok(response),
             (Err(e), None) => {
                 return Err(Error::new(
                     ErrorKind::Http,
-                    format!("{} {}: {e} (after {attempts} attempt(s))", request.method, request.url),
+                    format!("{} {}: {e} (after {number} attempt(s))", request.method, request.url),
                 ))
             }
         }

@@ -32,3 +32,33 @@ fn the_sweep_of_the_fixtures_builds_every_operation_but_the_broken_ones() {
     assert!(report.operations > 150, "{}", report.operations);
     assert_eq!(report.built, report.operations, "{}", report.render(true));
 }
+
+#[test]
+#[ignore = "needs the connector corpus: set FLOWEXPR_CONNECTOR_CORPUS"]
+fn the_corpus_checks_without_panics() {
+    use flowexpr::connector::load::LoadOptions;
+    use flowexpr::connector::{check, Connector, Severity};
+    let Some(dir) = std::env::var_os("FLOWEXPR_CONNECTOR_CORPUS").map(PathBuf::from) else {
+        panic!("set FLOWEXPR_CONNECTOR_CORPUS to the folder of connector folders");
+    };
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    let (mut checked, mut errors, mut warnings, mut located) = (0, 0, 0, 0);
+    for folder in folders {
+        let Ok(c) = Connector::load_with(&folder, LoadOptions { positions: true }) else { continue };
+        let findings = check::check(&c);
+        checked += 1;
+        errors += findings.iter().filter(|f| f.severity == Severity::Error).count();
+        warnings += findings.iter().filter(|f| f.severity == Severity::Warning).count();
+        located += findings.iter().filter(|f| f.line_col.is_some()).count();
+    }
+    println!(
+        "checked {checked} connectors: {errors} errors, {warnings} warnings, {located} with line and column"
+    );
+    assert!(checked > 1000);
+    assert_eq!(located, errors + warnings, "every finding has a position");
+}

@@ -226,11 +226,13 @@ fn check_properties(c: &Connector, file: &str, out: &mut Vec<Diagnostic>) {
         .chain(c.properties.parameter_sets.iter().flat_map(|s| s.parameters.iter()));
     for p in all_params {
         if !valid_parameter_name(&p.name) {
-            out.push(Diagnostic::error(
+            // The schema's pattern; certified connectors break it (`contentgate-DnsName`), so
+            // the platform does not enforce it: a warning.
+            out.push(Diagnostic::warning(
                 file,
                 p.pointer.clone(),
                 format!(
-                    "\"{}\" is not a valid connection parameter name (letters, digits and _, or name:sub)",
+                    "\"{}\" does not match the schema's pattern for connection parameter names (letters, digits and _, or name:sub)",
                     p.name
                 ),
             ));

@@ -44,7 +44,7 @@ pub enum ConnectorCommand {
         /// The operationId.
         operation: String,
         /// The connection file (parameter values, OAuth tokens; `{"env": "NAME"}` reads a
-        /// variable; missing parameters come from FLOWEXPR_CONN_<NAME>).
+        /// variable; a missing parameter comes from FLOWEXPR_CONN_ and its name in capitals).
         #[arg(long, value_name = "FILE")]
         connection: Option<PathBuf>,
         /// A parameter: `name=value`; `name=@path` reads a file (file parameters send it

@@ -37,6 +37,8 @@ pub mod runtime;
 pub mod syntax;
 pub mod template;
 pub mod value;
+#[cfg(feature = "http")]
+pub mod workflow;
 pub mod xml;
 
 pub use error::{Error, ErrorKind, Result};

@@ -16,6 +16,7 @@ use crate::{Engine, Error, RunContext, Value};
 
 pub mod connector;
 pub mod repl;
+pub mod run;
 
 /// The expression language of Power Automate and Azure Logic Apps, offline.
 #[derive(Debug, Parser)]
@@ -94,6 +95,11 @@ enum Command {
         #[command(subcommand)]
         command: connector::ConnectorCommand,
     },
+    /// Run a workflow definition locally, as the service would, and print the run summary.
+    ///
+    /// Exit code 0 when the run Succeeded, 1 when it Failed or was Cancelled, 2 when the
+    /// definition, its parameters or the mocks are not valid.
+    Run(run::RunArgs),
     /// Run Http actions: render, send with retries, polling and paging, print the record.
     Http(http::HttpArgs),
     /// List the functions of the language: name, signature, category, help.
@@ -184,6 +190,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             repl::run(ctx).map_err(Failure::from)
         }
         Command::Check { files, format } => check(&files, format),
+        Command::Run(args) => run::run(args),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
         Command::Connector { command } => connector::run(command),
         Command::Http(args) => http::run(args),

@@ -234,6 +234,15 @@ fn number(text: &str, span: Span) -> Result<ExprKind> {
         let f: f64 = text.parse().map_err(|_| {
             Error::new(ErrorKind::Syntax, format!("`{text}` is not a valid number")).with_span(span)
         })?;
+        // There is no literal for infinity, so a literal too large for a float is an error
+        // (found by fuzzing: it could not be printed back as a literal).
+        if !f.is_finite() {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                format!("float literal `{text}` is out of the range of a 64-bit float"),
+            )
+            .with_span(span));
+        }
         return Ok(ExprKind::Float(f));
     }
     let digits = text.trim_start_matches('+');

@@ -1,0 +1,153 @@
+//! `flowexpr run`: runs a workflow definition locally and prints the run summary.
+
+use std::path::{Path, PathBuf};
+
+use crate::eval::context::parse_clock;
+use crate::value::{from_json_str, Object, Value};
+use crate::workflow::{self, Mocks, RunOptions, Status, Workflow};
+
+use super::{print_json, Failure};
+
+/// The options of `flowexpr run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The workflow definition: bare, or wrapped in {"definition": ...} (workflow.json).
+    flow: PathBuf,
+    /// Parameter values: {"name": value} or {"name": {"value": value}} (parameters.json).
+    /// Environment variables FLOWEXPR_PARAM_<name> override them.
+    #[arg(long, value_name = "FILE")]
+    parameters: Option<PathBuf>,
+    /// The trigger's body (JSON, or text if it is not JSON); `-` reads standard input.
+    #[arg(long, value_name = "FILE")]
+    trigger_body: Option<String>,
+    /// A trigger header, `Name=value` (repeatable).
+    #[arg(long = "trigger-header", value_name = "NAME=VALUE")]
+    trigger_headers: Vec<String>,
+    /// A trigger query parameter, `name=value` (repeatable).
+    #[arg(long = "trigger-query", value_name = "NAME=VALUE")]
+    trigger_queries: Vec<String>,
+    /// Canned responses by action name or by method and URL pattern (JSON).
+    #[arg(long, value_name = "FILE")]
+    mocks: Option<PathBuf>,
+    /// The time the run starts at (RFC 3339); the system clock by default.
+    #[arg(long, value_name = "RFC3339")]
+    clock: Option<String>,
+    /// Multiply every wait (retry intervals, Wait actions, mock delays) by this factor.
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    time_scale: f64,
+    /// Write the run record (the run-context shape `flowexpr eval --context` reads) here;
+    /// `-` for standard output. Without it, standard output gets what a Response action
+    /// sent, if one ran.
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+    /// Start the built-in demo API on 127.0.0.1 and point the flow's apiBaseUrl, clientId,
+    /// clientSecret and crmApiKey parameters at it (for examples/reconciliation).
+    #[arg(long)]
+    demo_server: bool,
+}
+
+fn read_json_file(path: &Path, what: &str) -> Result<Value, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("cannot read the {what} {}: {e}", path.display())))?;
+    from_json_str(&text).map_err(|e| Failure::Usage(format!("{}: not valid JSON: {e}", path.display())))
+}
+
+fn pairs(list: &[String], what: &str) -> Result<Object, Failure> {
+    let mut o = Object::new();
+    for item in list {
+        let (k, v) = item
+            .split_once('=')
+            .ok_or_else(|| Failure::Usage(format!("--{what} wants NAME=VALUE, not '{item}'")))?;
+        o.insert(k.trim(), Value::from(v));
+    }
+    Ok(o)
+}
+
+/// The workflow's name: the file's stem, or its folder's name for a `workflow.json`.
+fn workflow_name(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
+    if stem.eq_ignore_ascii_case("workflow") {
+        if let Some(dir) = path
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned()))
+        {
+            return dir;
+        }
+    }
+    stem
+}
+
+/// Runs the command.
+pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
+    let name = args.flow.display().to_string();
+    let flow = Workflow::load(&args.flow).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
+    let mut parameters = Object::new();
+    let demo = if args.demo_server {
+        let server = workflow::demo::DemoServer::start()
+            .map_err(|e| Failure::Usage(format!("cannot start the demo server: {e}")))?;
+        eprintln!("demo API listening on {}", server.url());
+        parameters = server.parameters();
+        Some(server)
+    } else {
+        None
+    };
+    if let Some(p) = &args.parameters {
+        let file = workflow::params::parameters_from_value(&read_json_file(p, "parameters file")?)
+            .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?;
+        for (k, v) in &file {
+            parameters.insert(k.clone(), v.clone());
+        }
+    }
+    let trigger_body = match &args.trigger_body {
+        None => None,
+        Some(file) => {
+            let text = super::read_input(file)?;
+            Some(from_json_str(&text).unwrap_or_else(|_| Value::from(text)))
+        }
+    };
+    let mocks = match &args.mocks {
+        None => Mocks::none(),
+        Some(p) => Mocks::from_value(&read_json_file(p, "mocks file")?)
+            .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?,
+    };
+    let clock = match &args.clock {
+        None => None,
+        Some(c) => Some(parse_clock(c).map_err(|e| Failure::Usage(format!("--clock: {}", e.message())))?),
+    };
+    let options = RunOptions {
+        parameters,
+        environment: std::env::vars()
+            .filter(|(k, _)| k.to_ascii_uppercase().starts_with(workflow::params::ENV_PREFIX))
+            .collect(),
+        trigger_body,
+        trigger_headers: pairs(&args.trigger_headers, "trigger-header")?,
+        trigger_queries: pairs(&args.trigger_queries, "trigger-query")?,
+        mocks,
+        clock,
+        time_scale: args.time_scale,
+        progress: true,
+        workflow_name: workflow_name(&args.flow),
+        transport: None,
+    };
+    let finished = workflow::run(&flow, options).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
+    drop(demo);
+    eprint!("{}", finished.summary);
+    // The caller's view: what a Response action sent.
+    if let (Some(response), false) = (&finished.response, args.out.as_deref() == Some("-")) {
+        print_json(response, false)?;
+    }
+    match args.out.as_deref() {
+        None => {}
+        Some("-") => print_json(&finished.record, false)?,
+        Some(path) => {
+            let text = crate::value::to_json_string_pretty(&finished.record);
+            std::fs::write(path, format!("{text}\n"))
+                .map_err(|e| Failure::Usage(format!("cannot write the run record {path}: {e}")))?;
+        }
+    }
+    match finished.status {
+        Status::Succeeded => Ok(()),
+        other => Err(Failure::Failed(format!("flowexpr: the run ended {other}"))),
+    }
+}

@@ -1,0 +1,392 @@
+//! The workflow runner: runs a whole workflow definition locally, the way the hosted
+//! service would, so a flow can be developed and tested without deploying it.
+//!
+//! ```no_run
+//! use flowexpr::workflow::{run, RunOptions, Workflow};
+//! let workflow = Workflow::load("examples/reconciliation/flow.json".as_ref()).unwrap();
+//! let finished = run(&workflow, RunOptions::default()).unwrap();
+//! eprint!("{}", finished.summary);
+//! println!("{}", finished.record);
+//! ```
+//!
+//! The pieces, in the order a run uses them: [`definition`] loads and validates a
+//! definition and compiles its templates once; [`params`] resolves parameter values; the
+//! scheduler in `run` starts actions as their `runAfter` allows (independent branches on
+//! their own threads); `actions`, `http` and the control-flow code execute them; [`record`]
+//! writes the run in the run-context shape and the summary.
+
+mod actions;
+pub mod clock;
+mod condition;
+pub mod definition;
+pub mod demo;
+mod http;
+pub mod mock;
+pub mod params;
+pub mod record;
+mod run;
+mod status;
+mod variables;
+
+use std::io::IsTerminal as _;
+use std::sync::atomic::Ordering;
+use std::sync::PoisonError;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::eval::Engine;
+use crate::value::{Object, Value};
+
+pub use clock::Clock;
+pub use definition::{InvalidAction, ParamType, UnsupportedAction, Workflow};
+pub use mock::Mocks;
+pub use run::MAX_LOOP_RESULT_RECORDS;
+pub use status::Status;
+
+use run::{Frame, RunState};
+
+/// How to run a workflow.
+pub struct RunOptions {
+    /// Parameter values (see [`params::parameters_from_value`] for the file shapes).
+    pub parameters: Object,
+    /// Environment variables to read `FLOWEXPR_PARAM_*` values from.
+    pub environment: Vec<(String, String)>,
+    /// The trigger's body (manual and Request triggers).
+    pub trigger_body: Option<Value>,
+    /// The trigger's headers.
+    pub trigger_headers: Object,
+    /// The trigger's query parameters.
+    pub trigger_queries: Object,
+    /// Canned responses.
+    pub mocks: Mocks,
+    /// The time the run starts at (`utcNow()`); the system clock when `None`.
+    pub clock: Option<DateTime<Utc>>,
+    /// Every wait is multiplied by this (retry intervals, Wait actions, mock delays).
+    pub time_scale: f64,
+    /// Show a progress line on stderr while the run is long (only on a terminal).
+    pub progress: bool,
+    /// The workflow's name, for `workflow()`.
+    pub workflow_name: String,
+    /// How requests without a mock are sent; the network when `None`.
+    pub transport: Option<std::sync::Arc<dyn crate::runtime::Transport>>,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            parameters: Object::new(),
+            environment: Vec::new(),
+            trigger_body: None,
+            trigger_headers: Object::new(),
+            trigger_queries: Object::new(),
+            mocks: Mocks::none(),
+            clock: None,
+            time_scale: 1.0,
+            progress: false,
+            workflow_name: "local".into(),
+            transport: None,
+        }
+    }
+}
+
+/// A finished run.
+#[derive(Debug, Clone)]
+pub struct FinishedRun {
+    /// The run's status.
+    pub status: Status,
+    /// The run's error (`{"code", "message"}`), when it failed.
+    pub error: Option<Value>,
+    /// The run record (secrets redacted): the run-context shape plus per-action details.
+    pub record: Value,
+    /// The readable summary: the action tree with status and duration.
+    pub summary: String,
+    /// What a Response action sent, if one ran.
+    pub response: Option<Value>,
+}
+
+impl FinishedRun {
+    /// An action's record, by name.
+    pub fn action(&self, name: &str) -> Option<Value> {
+        self.record.member("actions").and_then(|a| a.member(name))
+    }
+}
+
+/// The engine runs compile with: the built-in library and the default limits. (`result()`
+/// reads the run's scope results and `iterationIndexes()` its loop indexes through the
+/// [`crate::Context`] the runner implements.)
+pub fn engine() -> Engine {
+    Engine::new()
+}
+
+fn trigger_record(workflow: &Workflow, options: &RunOptions, now: DateTime<Utc>) -> Value {
+    let (name, ty) = workflow
+        .trigger()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .unwrap_or(("manual".into(), "Request".into()));
+    let mocked = options.mocks.trigger();
+    let mut outputs = Object::new();
+    let mut headers = options.trigger_headers.clone();
+    if let Some(h) = mocked.and_then(|m| m.member("headers")).and_then(|h| h.as_object().cloned()) {
+        for (k, v) in &h {
+            headers.insert(k.clone(), v.clone());
+        }
+    }
+    let body = options.trigger_body.clone().or_else(|| mocked.and_then(|m| m.member("body")));
+    if body.as_ref().is_some_and(|b| matches!(b, Value::Object(_) | Value::Array(_)))
+        && headers.get_ci("Content-Type").is_none()
+    {
+        headers.insert("Content-Type", Value::from("application/json"));
+    }
+    if !ty.eq_ignore_ascii_case("Recurrence") || !headers.is_empty() {
+        outputs.insert("headers", Value::Object(headers));
+    }
+    if let Some(b) = body {
+        outputs.insert("body", b);
+    }
+    if !options.trigger_queries.is_empty() {
+        outputs.insert("queries", Value::Object(options.trigger_queries.clone()));
+    }
+    let t = Value::from(record::timestamp(now));
+    let mut r = Object::new();
+    r.insert("name", Value::from(name));
+    r.insert("type", Value::from(ty));
+    r.insert("outputs", Value::Object(outputs));
+    r.insert("startTime", t.clone());
+    r.insert("endTime", t.clone());
+    r.insert("scheduledTime", t);
+    r.insert("status", Value::from("Succeeded"));
+    r.insert("code", Value::from("OK"));
+    Value::Object(r)
+}
+
+fn workflow_info(name: &str, run_id: &str) -> Value {
+    let mut run = Object::new();
+    run.insert("id", Value::from(format!("/workflows/{name}/runs/{run_id}")));
+    run.insert("name", Value::from(run_id));
+    run.insert("type", Value::from("Microsoft.Logic/workflows/runs"));
+    let mut o = Object::new();
+    o.insert("id", Value::from(format!("/workflows/{name}")));
+    o.insert("name", Value::from(name));
+    o.insert("type", Value::from("Microsoft.Logic/workflows"));
+    o.insert("location", Value::from("local"));
+    o.insert("run", Value::Object(run));
+    o.insert("tags", Value::Object(Object::new()));
+    Value::Object(o)
+}
+
+/// Checks that every action the runner cannot execute has a mock, and that every mock
+/// names an action that can use one.
+pub fn check_mocks(workflow: &Workflow, mocks: &Mocks) -> Result<()> {
+    if let Some(first) = workflow.invalid_actions().first() {
+        let all: Vec<String> = workflow
+            .invalid_actions()
+            .iter()
+            .map(|a| format!("'{}': {} (at {})", a.name, a.message, a.pointer))
+            .collect();
+        return Err(Error::new(
+            ErrorKind::Definition,
+            format!("the Http action definitions are not valid: {}", all.join("; ")),
+        )
+        .with_pointer(first.pointer.clone()));
+    }
+    let missing: Vec<String> = workflow
+        .unsupported_actions()
+        .iter()
+        .filter(|a| mocks.for_action(&a.name).is_none())
+        .map(|a| format!("'{}' ({}, at {})", a.name, a.type_name, a.pointer))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "these actions have types the local runner cannot execute; give each a mock by action name (--mocks): {}",
+                missing.join(", ")
+            ),
+        ));
+    }
+    for name in mocks.action_names() {
+        match workflow.find_action(name) {
+            None => {
+                return Err(Error::new(
+                    ErrorKind::Definition,
+                    format!("the mocks name the action '{name}', which the workflow does not have"),
+                ))
+            }
+            Some(a) if !matches!(a.kind, definition::Kind::Http { .. } | definition::Kind::Unsupported) => {
+                return Err(Error::new(
+                    ErrorKind::Definition,
+                    format!(
+                        "the mocks name '{name}', a {} action; mocks answer for Http and connector actions",
+                        a.type_name
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn new_run_id() -> String {
+    let micros = Utc::now().timestamp_micros().unsigned_abs() % 10_000_000_000_000;
+    format!("08584{micros:013}{:02}CU{:02}", fastrand::u8(0..100), fastrand::u8(0..100))
+}
+
+/// Runs a workflow to the end. An error means the run could not start: a parameter without
+/// a value or of the wrong type, an unmocked action type that cannot run locally, or a bad
+/// time scale. Everything that goes wrong during the run is in the returned record.
+pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
+    let parameters = params::resolve(workflow, &options.parameters, &options.environment)?;
+    check_mocks(workflow, &options.mocks)?;
+    let clock = Clock::new(options.clock, options.time_scale)?;
+    let start = clock.start();
+    let run_id = new_run_id();
+    let trigger = trigger_record(workflow, &options, start);
+    let info = workflow_info(&options.workflow_name, &run_id);
+    let mocks = std::sync::Arc::new(options.mocks);
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut secrets = crate::runtime::Redactor::new();
+    for p in workflow.parameters.iter().filter(|p| p.ty.is_secure()) {
+        if let Some(v) = parameters.get_ci(&p.name) {
+            secrets.add_strings(v);
+        }
+    }
+    let http = http::runtime(&clock, &cancel, &mocks, options.transport, secrets)?;
+    let state = RunState::new(
+        engine(),
+        parameters.clone(),
+        trigger.clone(),
+        info.clone(),
+        clock,
+        mocks,
+        http,
+        cancel,
+        run_id,
+    );
+    let frame = Frame::root();
+    let real_start = Instant::now();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let status = std::thread::scope(|s| {
+        if options.progress && std::io::stderr().is_terminal() {
+            let (state, done) = (&state, &done);
+            s.spawn(move || progress_display(state, done, real_start));
+            let st = state.run_container(&workflow.actions, &frame);
+            done.store(true, Ordering::Relaxed);
+            st
+        } else {
+            state.run_container(&workflow.actions, &frame)
+        }
+    });
+    let end = state.clock.now();
+    let termination = state.termination.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let (status, error) = match termination {
+        Some(t) => (t.status, t.error),
+        None if status.is_failure() => {
+            let mut e = Object::new();
+            e.insert("code", Value::from("ActionFailed"));
+            e.insert("message", Value::from("An action failed. No dependent actions succeeded."));
+            (Status::Failed, Some(Value::Object(e)))
+        }
+        None => (Status::Succeeded, None),
+    };
+    let redactor = record::Redactor::new(workflow, &parameters);
+    let latest = |name: &str| state.record(name);
+    let journal = state.journal.lock().unwrap_or_else(PoisonError::into_inner);
+    let actions = record::actions_section(workflow, &latest, &journal, &redactor);
+    drop(journal);
+    let mut outputs = Object::new();
+    let root_ctx = run::Ctx { run: &state, frame: &frame };
+    for (name, doc, _) in &workflow.outputs {
+        let value = doc
+            .render(&root_ctx)
+            .unwrap_or_else(|e| Value::from(format!("(not evaluated: {})", e.message())));
+        outputs.insert(name.clone(), value);
+    }
+    let mut results = Object::new();
+    let all_results = state.all_results();
+    workflow.actions.walk(&mut |a| {
+        if a.kind.is_loop() {
+            if let Some(r) = all_results.get(&a.name.to_ascii_lowercase()) {
+                results.insert(a.name.clone(), redactor.value(r));
+            }
+        }
+    });
+    let mut shown_params = Object::new();
+    for p in &workflow.parameters {
+        if let Some(v) = parameters.get(&p.name) {
+            shown_params
+                .insert(p.name.clone(), if p.ty.is_secure() { Value::from("***") } else { v.clone() });
+        }
+    }
+    let response = state.response.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let mut r = Object::new();
+    r.insert("status", Value::from(status.name()));
+    if let Some(e) = &error {
+        r.insert("error", e.clone());
+    }
+    r.insert("startTime", Value::from(record::timestamp(start)));
+    r.insert("endTime", Value::from(record::timestamp(end)));
+    r.insert("clock", Value::from(start.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
+    r.insert("workflow", info);
+    r.insert("parameters", Value::Object(shown_params));
+    r.insert("variables", redactor.value(&Value::Object(state.variables.snapshot())));
+    r.insert("trigger", redactor.value(&trigger));
+    r.insert("actions", Value::Object(actions));
+    if !results.is_empty() {
+        r.insert("results", Value::Object(results));
+    }
+    if !outputs.is_empty() {
+        r.insert("outputs", redactor.value(&Value::Object(outputs)));
+    }
+    if let Some(resp) = &response {
+        r.insert("response", redactor.value(resp));
+    }
+    let record = Value::Object(r);
+    let summary = record::summary(workflow, &record);
+    Ok(FinishedRun { status, error, record, summary, response })
+}
+
+/// Redraws one status line on stderr while the run goes on: elapsed time, the actions
+/// running, and each loop's items done / total.
+fn progress_display(state: &RunState<'_>, done: &std::sync::atomic::AtomicBool, start: Instant) {
+    use std::io::Write as _;
+    let mut shown = false;
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+        if start.elapsed() < Duration::from_millis(500) {
+            continue;
+        }
+        let loops: Vec<String> = state
+            .progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|p| format!("{} {}/{}", p.name, p.done.load(Ordering::Relaxed), p.total))
+            .collect();
+        let current: Vec<String> = state
+            .current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .rev()
+            .take(3)
+            .map(|s| s.to_string())
+            .collect();
+        let mut line = format!("{:.1}s  running: {}", start.elapsed().as_secs_f64(), current.join(", "));
+        if !loops.is_empty() {
+            line.push_str(&format!("  loops: {}", loops.join(", ")));
+        }
+        let line: String = line.chars().take(150).collect();
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+        shown = true;
+    }
+    if shown {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K");
+        let _ = err.flush();
+    }
+}

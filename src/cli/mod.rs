@@ -89,7 +89,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: CheckFormat,
     },
-    /// Custom connectors: list, call (or dry-run), check and sweep Power Platform
+    /// Custom connectors: list, call (or dry-run), check, test and sweep Power Platform
     /// connector definitions (apiDefinition.swagger.json + apiProperties.json).
     Connector {
         #[command(subcommand)]

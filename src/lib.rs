@@ -25,6 +25,7 @@
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod connector;
 pub(crate) mod culture;
 pub mod error;
 pub mod eval;

@@ -14,6 +14,7 @@ use crate::eval::context::parse_clock;
 use crate::functions::{self, Category};
 use crate::{Engine, Error, RunContext, Value};
 
+pub mod connector;
 pub mod repl;
 pub mod run;
 mod test;
@@ -92,6 +93,12 @@ enum Command {
     /// Run flow tests: `*.flowtest.json` files with mocks, expectations and assertions
     /// written in the expression language. Exit code 1 when a case fails.
     Test(test::TestArgs),
+    /// Custom connectors: list, call (or dry-run), check, test and sweep Power Platform
+    /// connector definitions (apiDefinition.swagger.json + apiProperties.json).
+    Connector {
+        #[command(subcommand)]
+        command: connector::ConnectorCommand,
+    },
     /// Run a workflow definition locally, as the service would, and print the run summary.
     ///
     /// Exit code 0 when the run Succeeded, 1 when it Failed or was Cancelled, 2 when the
@@ -190,6 +197,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
+        Command::Connector { command } => connector::run(command),
         Command::Http(args) => http::run(args),
     }
 }

@@ -39,6 +39,14 @@ fn the_reconciliation_example_passes() {
 }
 
 #[test]
+fn the_expense_connector_example_passes_through_a_flow() {
+    // The seed's three cases, with OpenApiConnection actions bound to the local connector.
+    let outcomes = run(&[root().join("examples/connectors/expenses/expenses.flowtest.json")]);
+    assert_eq!(outcomes.len(), 4);
+    assert!(outcomes.iter().all(CaseOutcome::passed), "{}", report(&outcomes));
+}
+
+#[test]
 fn each_kind_of_expectation_passes_and_fails() {
     let dir = root().join("tests/flowtest");
     let pass = run(&[dir.join("pass.flowtest.json")]);

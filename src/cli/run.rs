@@ -29,6 +29,10 @@ pub struct RunArgs {
     /// Canned responses by action name or by method and URL pattern (JSON).
     #[arg(long, value_name = "FILE")]
     mocks: Option<PathBuf>,
+    /// A connections file binding OpenApiConnection / ApiConnection actions to local
+    /// connector folders (see examples/connectors/README.md).
+    #[arg(long, value_name = "FILE")]
+    connections: Option<PathBuf>,
     /// The time the run starts at (RFC 3339); the system clock by default.
     #[arg(long, value_name = "RFC3339")]
     clock: Option<String>,
@@ -111,6 +115,13 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         Some(p) => Mocks::from_value(&read_json_file(p, "mocks file")?)
             .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?,
     };
+    let connections = match &args.connections {
+        None => None,
+        Some(p) => Some(std::sync::Arc::new(
+            crate::connector::flow::Bindings::load(p)
+                .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?,
+        )),
+    };
     let clock = match &args.clock {
         None => None,
         Some(c) => Some(parse_clock(c).map_err(|e| Failure::Usage(format!("--clock: {}", e.message())))?),
@@ -129,6 +140,7 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         progress: true,
         workflow_name: workflow_name(&args.flow),
         transport: None,
+        connections,
     };
     let finished = workflow::run(&flow, options).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
     drop(demo);

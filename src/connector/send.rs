@@ -72,6 +72,8 @@ pub struct CallOptions {
     pub retry_policy: Option<RetryPolicy>,
     /// The clock retries wait on (the system clock when `None`).
     pub clock: Option<Arc<dyn Clock>>,
+    /// Every retry wait is multiplied by this (1 when `None`), as `--time-scale` asks.
+    pub time_scale: Option<f64>,
     /// Follow `x-ms-pageable` next links.
     pub paginate: bool,
     /// With `paginate`: stop once this many items have arrived (whole pages are kept).
@@ -741,7 +743,9 @@ fn send_with_retries(
         attempt.wait_reason = wait.map(|w| w.1);
         log.push(attempt);
         match (result, wait) {
-            (_, Some((wait, _))) => clock.sleep(wait),
+            (_, Some((wait, _))) => {
+                clock.sleep(wait.mul_f64(options.time_scale.unwrap_or(1.0).clamp(0.0, 1e6)))
+            }
             (Ok(response), None) => return Ok(response),
             (Err(e), None) => {
                 return Err(Error::new(

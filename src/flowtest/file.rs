@@ -39,6 +39,9 @@ pub struct TestFile {
     pub path: PathBuf,
     /// The flow under test, resolved against the test file's folder.
     pub flow: PathBuf,
+    /// A connections file binding the flow's connector actions to local connector folders,
+    /// resolved against the test file's folder.
+    pub connections: Option<PathBuf>,
     /// Parameter values for every case.
     pub parameters: Object,
     /// Mocks for every case.
@@ -242,11 +245,19 @@ impl TestFile {
         unknown_keys(
             path,
             root,
-            &["flow", "parameters", "mocks", "clock", "timeScale", "cases", "description"],
+            &["flow", "connections", "parameters", "mocks", "clock", "timeScale", "cases", "description"],
             "",
         )?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let connections = match root.get("connections") {
+            None => None,
+            Some(Value::String(s)) => Some(folder.join(&**s)),
+            Some(_) => {
+                return Err(file_error(path, "/connections", "\"connections\" names a connections file"))
+            }
+        };
         let flow = match root.get("flow") {
-            Some(Value::String(s)) => path.parent().unwrap_or(Path::new(".")).join(&**s),
+            Some(Value::String(s)) => folder.join(&**s),
             _ => {
                 return Err(file_error(
                     path,
@@ -277,6 +288,7 @@ impl TestFile {
         Ok(TestFile {
             path: path.to_path_buf(),
             flow,
+            connections,
             parameters: object_at(path, root, "parameters", "")?,
             mocks: object_at(path, root, "mocks", "")?,
             clock: clock_at(path, root, "")?,

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::assertion::{self, Outcome};
 use super::file::{Case, ExpectedResult, Shape, Snapshot, TestFile};
+use crate::connector::flow::Bindings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::runtime::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 use crate::value::{Object, Value};
@@ -114,7 +115,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
         file: usize,
         case: usize,
     }
-    let mut loaded: Vec<(TestFile, Arc<Workflow>)> = Vec::new();
+    let mut loaded: Vec<(TestFile, Arc<Workflow>, Option<Arc<Bindings>>)> = Vec::new();
     let mut outcomes: Vec<CaseOutcome> = Vec::new();
     for path in paths {
         let result = TestFile::load(path).and_then(|file| {
@@ -124,7 +125,16 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
                     format!("the flow {} cannot be loaded: {e}", file.flow.display()),
                 )
             })?;
-            Ok((file, Arc::new(workflow)))
+            let bindings = match &file.connections {
+                None => None,
+                Some(c) => Some(Arc::new(Bindings::load(c).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Definition,
+                        format!("the connections {} cannot be loaded: {e}", c.display()),
+                    )
+                })?)),
+            };
+            Ok((file, Arc::new(workflow), bindings))
         });
         match result {
             Ok(pair) => loaded.push(pair),
@@ -139,7 +149,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
     let jobs: Vec<Job> = loaded
         .iter()
         .enumerate()
-        .flat_map(|(f, (file, _))| {
+        .flat_map(|(f, (file, _, _))| {
             file.cases
                 .iter()
                 .enumerate()
@@ -148,7 +158,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
         })
         .collect();
     let snapshots: Vec<Mutex<BTreeMap<String, Value>>> =
-        loaded.iter().map(|(file, _)| Mutex::new(read_snapshots(&snapshot_path(&file.path)))).collect();
+        loaded.iter().map(|(file, _, _)| Mutex::new(read_snapshots(&snapshot_path(&file.path)))).collect();
     let results: Vec<Mutex<Option<CaseOutcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let workers = match options.jobs {
@@ -161,15 +171,15 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
-                let (file, workflow) = &loaded[job.file];
+                let (file, workflow, bindings) = &loaded[job.file];
                 let case = &file.cases[job.case];
-                let outcome = run_case(file, workflow, case, &snapshots[job.file], options.update);
+                let outcome = run_case(file, workflow, bindings, case, &snapshots[job.file], options.update);
                 *results[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
             });
         }
     });
     if options.update {
-        for ((file, _), snaps) in loaded.iter().zip(&snapshots) {
+        for ((file, _, _), snaps) in loaded.iter().zip(&snapshots) {
             let snaps = snaps.lock().unwrap_or_else(PoisonError::into_inner);
             if !snaps.is_empty() {
                 if let Err(e) = write_snapshots(&snapshot_path(&file.path), &snaps) {
@@ -235,12 +245,13 @@ fn merge_mocks(file: &Object, case: &Object) -> Object {
 fn run_case(
     file: &TestFile,
     workflow: &Workflow,
+    bindings: &Option<Arc<Bindings>>,
     case: &Case,
     snapshots: &Mutex<BTreeMap<String, Value>>,
     update: bool,
 ) -> CaseOutcome {
     let started = Instant::now();
-    let failures = match execute(file, workflow, case) {
+    let failures = match execute(file, workflow, bindings, case) {
         Err(e) => vec![format!("the run could not start: {e}")],
         Ok(finished) => {
             let mut failures = check(case, &finished);
@@ -257,7 +268,12 @@ fn run_case(
     CaseOutcome { file: file.path.clone(), name: case.name.clone(), duration: started.elapsed(), failures }
 }
 
-fn execute(file: &TestFile, workflow: &Workflow, case: &Case) -> Result<FinishedRun> {
+fn execute(
+    file: &TestFile,
+    workflow: &Workflow,
+    bindings: &Option<Arc<Bindings>>,
+    case: &Case,
+) -> Result<FinishedRun> {
     let mut parameters = file.parameters.clone();
     for (k, v) in &case.parameters {
         parameters.insert(k.clone(), v.clone());
@@ -276,6 +292,7 @@ fn execute(file: &TestFile, workflow: &Workflow, case: &Case) -> Result<Finished
         time_scale: file.time_scale,
         workflow_name: file.path.file_stem().map_or("test".into(), |s| s.to_string_lossy().to_string()),
         transport: Some(Arc::new(NoNetwork)),
+        connections: bindings.clone(),
         ..RunOptions::default()
     };
     workflow::run(workflow, options)

@@ -124,6 +124,14 @@ impl Transport for MockingTransport {
     }
 }
 
+/// What a run sends requests with: the HTTP runtime for Http actions, and the transport
+/// (mocks first, then the network) and clock it uses, which connector actions share.
+pub(crate) struct RunHttp {
+    pub runtime: HttpRuntime,
+    pub transport: Arc<dyn Transport>,
+    pub clock: Arc<dyn crate::runtime::Clock>,
+}
+
 /// Builds the HTTP runtime of a run.
 pub(crate) fn runtime(
     clock: &Clock,
@@ -131,18 +139,85 @@ pub(crate) fn runtime(
     mocks: &Arc<Mocks>,
     network: Option<Arc<dyn Transport>>,
     secrets: Redactor,
-) -> crate::error::Result<HttpRuntime> {
-    let transport = MockingTransport {
+) -> crate::error::Result<RunHttp> {
+    let transport: Arc<dyn Transport> = Arc::new(MockingTransport {
         mocks: Arc::clone(mocks),
         network: network.unwrap_or_else(|| Arc::new(UreqTransport::default())),
         clock: clock.clone(),
         cancel: Arc::clone(cancel),
-    };
-    HttpRuntime::new()
-        .with_transport(Arc::new(transport))
-        .with_clock(Arc::new(RunClock { clock: clock.clone(), cancel: Arc::clone(cancel) }))
+    });
+    let run_clock: Arc<dyn crate::runtime::Clock> =
+        Arc::new(RunClock { clock: clock.clone(), cancel: Arc::clone(cancel) });
+    let runtime = HttpRuntime::new()
+        .with_transport(Arc::clone(&transport))
+        .with_clock(Arc::clone(&run_clock))
         .with_time_scale(clock.scale())
-        .map(|rt| rt.with_secrets(secrets))
+        .map(|rt| rt.with_secrets(secrets))?;
+    Ok(RunHttp { runtime, transport, clock: run_clock })
+}
+
+/// Connector actions bound to local connector folders (`--connections`).
+pub(crate) struct ConnectorRun {
+    pub bindings: Arc<crate::connector::flow::Bindings>,
+    pub transport: Arc<dyn Transport>,
+    pub clock: Arc<dyn crate::runtime::Clock>,
+    pub time_scale: f64,
+}
+
+fn is_connector_type(type_name: &str) -> bool {
+    type_name.eq_ignore_ascii_case("OpenApiConnection") || type_name.eq_ignore_ascii_case("ApiConnection")
+}
+
+/// Runs a connector action against its local connector folder, through the run's
+/// transport (mocks by method and URL still answer) and clock.
+fn perform_connector(
+    run: &RunState<'_>,
+    def: &ActionDef,
+    connectors: &ConnectorRun,
+    inputs: Value,
+) -> Outcome {
+    let raw_inputs = def.raw.member("inputs").unwrap_or_default();
+    let options = crate::connector::send::CallOptions {
+        transport: Some(Arc::clone(&connectors.transport)),
+        clock: Some(Arc::clone(&connectors.clock)),
+        time_scale: Some(connectors.time_scale),
+        ..Default::default()
+    };
+    let runtime_configuration = def.raw.member("runtimeConfiguration");
+    CURRENT_ACTION.with(|c| *c.borrow_mut() = Some(def.name.to_string()));
+    let record = connectors.bindings.execute_record(
+        &def.name,
+        &def.type_name,
+        &raw_inputs,
+        &inputs,
+        runtime_configuration.as_ref(),
+        &options,
+    );
+    CURRENT_ACTION.with(|c| *c.borrow_mut() = None);
+    let _ = run;
+    record_outcome(&record)
+}
+
+/// The outcome of an action from its runtime record.
+fn record_outcome(record: &crate::runtime::ActionRecord) -> Outcome {
+    let value = record.to_context_value();
+    let status = match record.status {
+        ActionStatus::Succeeded => Status::Succeeded,
+        ActionStatus::Failed => Status::Failed,
+        ActionStatus::TimedOut => Status::TimedOut,
+    };
+    let mut outcome = Outcome {
+        status,
+        code: record.code.clone(),
+        inputs: value.member("inputs"),
+        outputs: value.member("outputs"),
+        error: record.error.as_ref().map(|e| (e.code.clone(), e.message.clone())),
+        extra: Vec::new(),
+    };
+    if let Some(attempts) = value.member("attempts") {
+        outcome.extra.push(("attempts", attempts));
+    }
+    outcome
 }
 
 /// Runs an Http action through the runtime, or answers a connector action from its mock.
@@ -151,34 +226,22 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>) -> Out
         CURRENT_ACTION.with(|c| *c.borrow_mut() = Some(def.name.to_string()));
         let record = run.http.execute(action, ctx);
         CURRENT_ACTION.with(|c| *c.borrow_mut() = None);
-        let value = record.to_context_value();
         if def.secure_outputs {
-            if let Some(outputs) = value.member("outputs") {
+            if let Some(outputs) = record.to_context_value().member("outputs") {
                 run.http.add_secret_strings(&outputs);
             }
         }
-        let status = match record.status {
-            ActionStatus::Succeeded => Status::Succeeded,
-            ActionStatus::Failed => Status::Failed,
-            ActionStatus::TimedOut => Status::TimedOut,
-        };
-        let mut outcome = Outcome {
-            status,
-            code: record.code.clone(),
-            inputs: value.member("inputs"),
-            outputs: value.member("outputs"),
-            error: record.error.as_ref().map(|e| (e.code.clone(), e.message.clone())),
-            extra: Vec::new(),
-        };
-        if let Some(attempts) = value.member("attempts") {
-            outcome.extra.push(("attempts", attempts));
-        }
-        return outcome;
+        return record_outcome(&record);
     }
     let inputs = match def.inputs.render(ctx) {
         Ok(v) => v,
         Err(e) => return template_error(def, "/inputs", &e),
     };
+    if let Some(connectors) = &run.connectors {
+        if is_connector_type(&def.type_name) && run.mocks.for_action(&def.name).is_none() {
+            return perform_connector(run, def, connectors, inputs);
+        }
+    }
     match run.mocks.for_action(&def.name).and_then(|m| m.next_response()) {
         Some(r) => {
             if !r.delay.is_zero() && !run.clock.sleep(r.delay, &run.cancel) {

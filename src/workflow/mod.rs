@@ -71,6 +71,9 @@ pub struct RunOptions {
     pub workflow_name: String,
     /// How requests without a mock are sent; the network when `None`.
     pub transport: Option<std::sync::Arc<dyn crate::runtime::Transport>>,
+    /// Local connector folders for OpenApiConnection and ApiConnection actions
+    /// (`--connections`); without them such actions need a mock by action name.
+    pub connections: Option<std::sync::Arc<crate::connector::flow::Bindings>>,
 }
 
 impl Default for RunOptions {
@@ -87,6 +90,7 @@ impl Default for RunOptions {
             progress: false,
             workflow_name: "local".into(),
             transport: None,
+            connections: None,
         }
     }
 }
@@ -179,6 +183,12 @@ fn workflow_info(name: &str, run_id: &str) -> Value {
 /// Checks that every action the runner cannot execute has a mock, and that every mock
 /// names an action that can use one.
 pub fn check_mocks(workflow: &Workflow, mocks: &Mocks) -> Result<()> {
+    check_actions_runnable(workflow, mocks, false)
+}
+
+/// As [`check_mocks`]; with `connectors`, OpenApiConnection and ApiConnection actions run
+/// against local connector folders and need no mock.
+fn check_actions_runnable(workflow: &Workflow, mocks: &Mocks, connectors: bool) -> Result<()> {
     if let Some(first) = workflow.invalid_actions().first() {
         let all: Vec<String> = workflow
             .invalid_actions()
@@ -195,6 +205,11 @@ pub fn check_mocks(workflow: &Workflow, mocks: &Mocks) -> Result<()> {
         .unsupported_actions()
         .iter()
         .filter(|a| mocks.for_action(&a.name).is_none())
+        .filter(|a| {
+            !(connectors
+                && (a.type_name.eq_ignore_ascii_case("OpenApiConnection")
+                    || a.type_name.eq_ignore_ascii_case("ApiConnection")))
+        })
         .map(|a| format!("'{}' ({}, at {})", a.name, a.type_name, a.pointer))
         .collect();
     if !missing.is_empty() {
@@ -239,7 +254,7 @@ fn new_run_id() -> String {
 /// time scale. Everything that goes wrong during the run is in the returned record.
 pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
     let parameters = params::resolve(workflow, &options.parameters, &options.environment)?;
-    check_mocks(workflow, &options.mocks)?;
+    check_actions_runnable(workflow, &options.mocks, options.connections.is_some())?;
     let clock = Clock::new(options.clock, options.time_scale)?;
     let start = clock.start();
     let run_id = new_run_id();
@@ -253,8 +268,10 @@ pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
             secrets.add_strings(v);
         }
     }
-    let http = http::runtime(&clock, &cancel, &mocks, options.transport, secrets)?;
-    let state = RunState::new(
+    let http::RunHttp { runtime: http, transport, clock: run_clock } =
+        http::runtime(&clock, &cancel, &mocks, options.transport, secrets)?;
+    let time_scale = clock.scale();
+    let mut state = RunState::new(
         engine(),
         parameters.clone(),
         trigger.clone(),
@@ -265,6 +282,12 @@ pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
         cancel,
         run_id,
     );
+    state.connectors = options.connections.map(|bindings| http::ConnectorRun {
+        bindings,
+        transport,
+        clock: run_clock,
+        time_scale,
+    });
     let frame = Frame::root();
     let real_start = Instant::now();
     let done = std::sync::atomic::AtomicBool::new(false);

@@ -193,6 +193,8 @@ pub(crate) struct RunState<'w> {
     pub clock: Clock,
     pub mocks: Arc<Mocks>,
     pub http: crate::runtime::HttpRuntime,
+    /// Connector actions bound to local connector folders, if the run has any.
+    pub connectors: Option<super::http::ConnectorRun>,
     records: RwLock<HashMap<String, Value>>,
     results: RwLock<HashMap<String, Value>>,
     pub journal: Mutex<Journal>,
@@ -298,6 +300,7 @@ impl<'w> RunState<'w> {
             clock,
             mocks,
             http,
+            connectors: None,
             records: RwLock::new(HashMap::new()),
             results: RwLock::new(HashMap::new()),
             journal: Mutex::new(Journal::default()),

@@ -22,6 +22,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// pest is used without its `std` feature, which would probe the native stack on every
+// grammar rule (a third of the parse time); our own nesting limit, checked before pest
+// runs, keeps the recursion bounded instead. The derived parser names `alloc`.
+extern crate alloc;
+
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;

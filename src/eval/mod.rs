@@ -151,6 +151,7 @@ impl<'c> State<'c> {
     }
 
     /// Spends fuel; fails when the budget is used up.
+    #[inline]
     pub(crate) fn charge(&mut self, units: u64) -> Result<()> {
         match self.fuel.checked_sub(units) {
             Some(left) => {

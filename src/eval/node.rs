@@ -22,6 +22,9 @@ pub(crate) enum Node {
 pub(crate) struct CallNode {
     callee: Callee,
     args: Box<[Node]>,
+    /// The argument values when every argument is a literal (`body('HTTP')`,
+    /// `variables('x')`): passed by reference, never cloned.
+    constants: Option<Box<[Value]>>,
     arg_spans: Box<[Span]>,
     span: Span,
 }
@@ -29,6 +32,9 @@ pub(crate) struct CallNode {
 enum Callee {
     Known(&'static Function),
     Unknown(Box<str>),
+    /// A known function called with the wrong number of arguments: the message, raised only
+    /// if the call is evaluated (as for unknown functions).
+    WrongArity(Box<str>),
 }
 
 pub(crate) struct MemberNode {
@@ -66,12 +72,25 @@ pub(super) fn compile(engine: &Engine, expr: &Expr) -> Node {
         ExprKind::String(s) => Node::Const(Value::from(s.as_str()), expr.span),
         ExprKind::Call(call) => {
             let callee = match engine.lookup(&call.name) {
+                Some(f) if f.is_implemented() => match f.check_arity(call.args.len()) {
+                    Some(message) => Callee::WrongArity(message.into_boxed_str()),
+                    None => Callee::Known(f),
+                },
                 Some(f) => Callee::Known(f),
                 None => Callee::Unknown(call.name.clone().into_boxed_str()),
             };
+            let args: Box<[Node]> = call.args.iter().map(|a| compile(engine, a)).collect();
+            let constants = args
+                .iter()
+                .map(|a| match a {
+                    Node::Const(v, _) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Box<[Value]>>>();
             Node::Call(Box::new(CallNode {
                 callee,
-                args: call.args.iter().map(|a| compile(engine, a)).collect(),
+                args,
+                constants,
                 arg_spans: call.args.iter().map(|a| a.span).collect(),
                 span: expr.span,
             }))
@@ -116,10 +135,9 @@ fn eval_call(state: &mut State<'_>, node: &CallNode) -> Result<Value> {
             let span = Span::new(node.span.start, node.span.start + name.len());
             return Err(Error::new(ErrorKind::UnknownFunction, message).with_span(span));
         }
-    };
-    let arity = |function: &Function| match function.check_arity(node.args.len()) {
-        Some(message) => Err(Error::new(ErrorKind::ArgumentCount, message).with_span(node.span)),
-        None => Ok(()),
+        Callee::WrongArity(message) => {
+            return Err(Error::new(ErrorKind::ArgumentCount, message.to_string()).with_span(node.span))
+        }
     };
     let result = match function.imp {
         Imp::Missing(why) => {
@@ -129,17 +147,22 @@ fn eval_call(state: &mut State<'_>, node: &CallNode) -> Result<Value> {
             )
             .with_span(node.span))
         }
-        Imp::Eager(f) => {
-            arity(function)?;
-            let mut values: SmallVec<[Value; 4]> = SmallVec::with_capacity(node.args.len());
-            for arg in node.args.iter() {
-                values.push(eval(state, arg)?);
+        Imp::Eager(f) => match &node.constants {
+            Some(values) => {
+                state.charge(values.len() as u64)?;
+                let args = Args { function: function.name, values, spans: &node.arg_spans };
+                f(&mut Call { function, span: node.span, state }, args)
             }
-            let args = Args { function: function.name, values: &values, spans: &node.arg_spans };
-            f(&mut Call { function, span: node.span, state }, args)
-        }
+            None => {
+                let mut values: SmallVec<[Value; 4]> = SmallVec::with_capacity(node.args.len());
+                for arg in node.args.iter() {
+                    values.push(eval(state, arg)?);
+                }
+                let args = Args { function: function.name, values: &values, spans: &node.arg_spans };
+                f(&mut Call { function, span: node.span, state }, args)
+            }
+        },
         Imp::Lazy(f) => {
-            arity(function)?;
             let call = Call { function, span: node.span, state };
             f(&mut LazyCall { call, args: &node.args })
         }

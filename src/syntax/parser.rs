@@ -85,9 +85,12 @@ fn template(text: &str, limits: &Limits) -> Result<Template> {
 /// Parses `text[start..end]` as a whole expression; spans are offsets into `text`.
 fn parse_slice(text: &str, start: usize, end: usize, limits: &Limits) -> Result<Expr> {
     let source = &text[start..end];
-    let chars = source.chars().count();
-    if chars > limits.max_expression_length {
-        return Err(too_long(chars, limits.max_expression_length, Span::new(start, end)));
+    // A text has no more characters than bytes: count characters only when it may be long.
+    if source.len() > limits.max_expression_length {
+        let chars = source.chars().count();
+        if chars > limits.max_expression_length {
+            return Err(too_long(chars, limits.max_expression_length, Span::new(start, end)));
+        }
     }
     scan(&text[..end], start, false, limits)?;
     let mut pairs = WdlParser::parse(Rule::expression, source)

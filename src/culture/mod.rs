@@ -137,9 +137,17 @@ impl Culture {
         if name.is_empty() {
             return Some(Culture::invariant());
         }
-        let name = name.replace('_', "-");
         let table = &data::CULTURES;
-        let index = table.binary_search_by(|e| cmp_ignore_ascii_case(e.name, &name)).ok()?;
+        let index = table.binary_search_by(|e| cmp_culture_names(e.name, name)).ok()?;
+        // Decoding walks the packed table and its parent chain; do it once per culture.
+        static DECODED: std::sync::OnceLock<Box<[std::sync::OnceLock<Option<Culture>>]>> =
+            std::sync::OnceLock::new();
+        let decoded = DECODED.get_or_init(|| table.iter().map(|_| std::sync::OnceLock::new()).collect());
+        *decoded.get(index)?.get_or_init(|| Culture::decode(index))
+    }
+
+    fn decode(index: usize) -> Option<Culture> {
+        let table = &data::CULTURES;
         let mut fields = [""; FIELD_COUNT];
         let mut filled = 0;
         let mut at = index;
@@ -164,7 +172,7 @@ impl Culture {
                 *field = "";
             }
         }
-        Some(Culture { name: table[index].name, fields })
+        Some(Culture { name: table.get(index)?.name, fields })
     }
 
     /// The culture's name as .NET spells it (`''` for the invariant culture).
@@ -362,8 +370,11 @@ impl Culture {
     }
 }
 
-fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+/// Compares culture names without regard to ASCII case, reading `_` as `-` (`en_US` is
+/// `en-US`).
+fn cmp_culture_names(a: &str, b: &str) -> std::cmp::Ordering {
+    let norm = |c: u8| if c == b'_' { b'-' } else { c.to_ascii_lowercase() };
+    a.bytes().map(norm).cmp(b.bytes().map(norm))
 }
 
 #[cfg(test)]

@@ -4,8 +4,6 @@
 //! that fails only if it is evaluated, as the service's lazy functions require
 //! (`and(false, nope())` is `false`).
 
-use smallvec::SmallVec;
-
 use super::{Engine, State};
 use crate::error::{Error, ErrorKind, Result};
 use crate::functions::{self, Args, Call, Function, Imp, LazyCall};
@@ -150,17 +148,30 @@ fn eval_call(state: &mut State<'_>, node: &CallNode) -> Result<Value> {
         Imp::Eager(f) => match &node.constants {
             Some(values) => {
                 state.charge(values.len() as u64)?;
-                let args = Args { function: function.name, values, spans: &node.arg_spans };
-                f(&mut Call { function, span: node.span, state }, args)
+                call_eager(f, function, node, state, values)
             }
-            None => {
-                let mut values: SmallVec<[Value; 4]> = SmallVec::with_capacity(node.args.len());
-                for arg in node.args.iter() {
-                    values.push(eval(state, arg)?);
+            // Most calls have one to three arguments: keep them in an array on the stack.
+            None => match node.args.as_ref() {
+                [a] => {
+                    let values = [eval(state, a)?];
+                    call_eager(f, function, node, state, &values)
                 }
-                let args = Args { function: function.name, values: &values, spans: &node.arg_spans };
-                f(&mut Call { function, span: node.span, state }, args)
-            }
+                [a, b] => {
+                    let first = eval(state, a)?;
+                    let values = [first, eval(state, b)?];
+                    call_eager(f, function, node, state, &values)
+                }
+                [a, b, c] => {
+                    let first = eval(state, a)?;
+                    let second = eval(state, b)?;
+                    let values = [first, second, eval(state, c)?];
+                    call_eager(f, function, node, state, &values)
+                }
+                many => {
+                    let values = many.iter().map(|arg| eval(state, arg)).collect::<Result<Vec<Value>>>()?;
+                    call_eager(f, function, node, state, &values)
+                }
+            },
         },
         Imp::Lazy(f) => {
             let call = Call { function, span: node.span, state };
@@ -168,6 +179,18 @@ fn eval_call(state: &mut State<'_>, node: &CallNode) -> Result<Value> {
         }
     };
     result.map_err(|e| e.with_span(node.span))
+}
+
+#[inline]
+fn call_eager(
+    f: functions::EagerFn,
+    function: &'static Function,
+    node: &CallNode,
+    state: &mut State<'_>,
+    values: &[Value],
+) -> Result<Value> {
+    let args = Args { function: function.name, values, spans: &node.arg_spans };
+    f(&mut Call { function, span: node.span, state }, args)
 }
 
 fn eval_member(state: &mut State<'_>, node: &MemberNode) -> Result<Value> {

@@ -192,7 +192,16 @@ pub(crate) fn actions_section(
                     .map(|s| (s.name(), Value::from(e.by_status[s.index()])))
                     .collect();
                 r.insert("statusCounts", Value::Object(counts));
-                r.insert("repetitions", redactor.value(&Value::array(e.repetitions.clone())));
+                // Parallel iterations finish in any order; list them by iteration.
+                let mut repetitions = e.repetitions.clone();
+                repetitions.sort_by_key(|rep| {
+                    rep.member("iterationIndexes")
+                        .and_then(|i| {
+                            i.as_object().map(|o| o.values().filter_map(Value::as_i64).collect::<Vec<_>>())
+                        })
+                        .unwrap_or_default()
+                });
+                r.insert("repetitions", redactor.value(&Value::array(repetitions)));
             }
         }
         out.insert(a.name.clone(), Value::Object(r));

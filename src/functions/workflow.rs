@@ -331,8 +331,13 @@ fn workflow(call: &mut Call<'_, '_>, _: Args<'_>) -> Result<Value> {
     Ok(call.context().workflow().unwrap_or_else(default_workflow))
 }
 
-/// What `workflow()` returns when the run context does not say.
+/// What `workflow()` returns when the run context does not say (built once; shared).
 pub(crate) fn default_workflow() -> Value {
+    static DEFAULT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DEFAULT.get_or_init(build_default_workflow).clone()
+}
+
+fn build_default_workflow() -> Value {
     let mut run = Object::new();
     run.insert("id", Value::from("/workflows/local/runs/local"));
     run.insert("name", Value::from("local"));

@@ -89,10 +89,12 @@ impl Object {
     /// Sets a member at the end: an existing member with exactly this key is removed first.
     /// This is how the service's JSON reader treats a repeated key.
     pub fn push_last(&mut self, key: impl Into<Str>, value: Value) {
-        let key = key.into();
         let map = Arc::make_mut(&mut self.0);
-        map.shift_remove(&key);
-        map.insert(key, value);
+        let (index, previous) = map.insert_full(key.into(), value);
+        if previous.is_some() {
+            let last = map.len() - 1;
+            map.move_index(index, last);
+        }
     }
 
     /// Removes the member at a position, keeping the order of the others.

@@ -335,15 +335,8 @@ impl Repl {
             return None;
         }
         let head = before[..quote].trim_end().strip_suffix('(')?.trim_end();
-        let function: String = head
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let (_, section) = NAME_ARGUMENTS.iter().find(|(f, _)| f.eq_ignore_ascii_case(&function))?;
+        let function = crate::syntax::trailing_identifier(head);
+        let (_, section) = NAME_ARGUMENTS.iter().find(|(f, _)| f.eq_ignore_ascii_case(function))?;
         let partial = &before[quote + 1..];
         let source: Vec<String> = match section {
             Section::Variables => self.context.variables.keys().map(|k| k.to_string()).collect(),

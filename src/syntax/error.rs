@@ -150,16 +150,14 @@ fn open_call_before(source: &str, pos: usize) -> Option<String> {
     if kind != b'(' {
         return None;
     }
-    let before = source[..open].trim_end();
-    let name: String = before
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    (!name.is_empty()).then_some(name)
+    let name = trailing_identifier(source[..open].trim_end());
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// The function name (ASCII letters, digits, `_`) that `text` ends with, or `""`.
+pub(crate) fn trailing_identifier(text: &str) -> &str {
+    let start = text.bytes().rposition(|b| !(b.is_ascii_alphanumeric() || b == b'_')).map_or(0, |i| i + 1);
+    &text[start..]
 }
 
 pub(super) fn too_long(chars: usize, max: usize, span: Span) -> Error {

@@ -76,50 +76,9 @@ impl Clock {
 }
 
 /// Parses an ISO 8601 duration as the service writes them (`PT5S`, `PT1H30M`, `P1D`,
-/// `PT0.5S`, `P1W`). Years and months are not accepted (their length depends on the date).
+/// `PT0.5S`, `P1W`), with the HTTP runtime's rules (a year is 365 days, a month 30).
 pub fn parse_duration(text: &str) -> Result<Duration> {
-    let bad = |why: &str| {
-        Error::new(
-            ErrorKind::InvalidArgument,
-            format!("'{text}' is not an ISO 8601 duration like PT30S, PT1H or P1D: {why}"),
-        )
-    };
-    let rest = text.trim().strip_prefix(['P', 'p']).ok_or_else(|| bad("it must start with P"))?;
-    if rest.is_empty() {
-        return Err(bad("it has no parts"));
-    }
-    let mut seconds = 0f64;
-    let mut in_time = false;
-    let mut number = String::new();
-    let mut parts = 0;
-    for c in rest.chars() {
-        match c {
-            'T' | 't' if !in_time && number.is_empty() => in_time = true,
-            '0'..='9' | '.' | ',' => number.push(if c == ',' { '.' } else { c }),
-            _ => {
-                let n: f64 = number.parse().map_err(|_| bad("a part has no number"))?;
-                number.clear();
-                let unit = match (in_time, c.to_ascii_uppercase()) {
-                    (false, 'W') => 604_800.0,
-                    (false, 'D') => 86_400.0,
-                    (true, 'H') => 3_600.0,
-                    (true, 'M') => 60.0,
-                    (true, 'S') => 1.0,
-                    (false, 'Y' | 'M') => return Err(bad("years and months have no fixed length")),
-                    _ => return Err(bad(&format!("unexpected '{c}'"))),
-                };
-                seconds += n * unit;
-                parts += 1;
-            }
-        }
-    }
-    if !number.is_empty() || parts == 0 {
-        return Err(bad("a number has no unit"));
-    }
-    if !seconds.is_finite() || seconds > 1e12 {
-        return Err(bad("it is too long"));
-    }
-    Ok(Duration::from_secs_f64(seconds))
+    crate::runtime::parse_duration(text).map_err(|message| Error::new(ErrorKind::InvalidArgument, message))
 }
 
 #[cfg(test)]
@@ -140,7 +99,8 @@ mod tests {
         ] {
             assert_eq!(parse_duration(text).ok().map(|d| d.as_secs_f64()), Some(secs), "{text}");
         }
-        for text in ["", "P", "5S", "PT", "PT5", "P1M", "PT5X", "P1Y"] {
+        assert_eq!(parse_duration("P1M").ok().map(|d| d.as_secs()), Some(30 * 86_400));
+        for text in ["", "P", "5S", "PT", "PT5", "PT5X", "P1H"] {
             assert!(parse_duration(text).is_err(), "{text}");
         }
     }

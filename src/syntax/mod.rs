@@ -13,5 +13,6 @@ mod error;
 mod parser;
 
 pub use ast::{Call, Expr, ExprKind, Member, MemberKey, Segment, Span, Template};
+#[cfg(feature = "cli")]
 pub(crate) use error::trailing_identifier;
 pub use parser::{parse_expression, parse_expression_with, parse_template, parse_template_with};

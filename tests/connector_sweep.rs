@@ -2,10 +2,10 @@
 //! repository, so the test is ignored by default:
 //!
 //! ```sh
-//! FLOWEXPR_CONNECTOR_CORPUS=../shared/corpus/connectors cargo test --release --test connector_sweep -- --ignored --nocapture
+//! FLOWEXPR_CONNECTOR_CORPUS=/path/to/corpus/connectors cargo test --release --test connector_sweep -- --ignored --nocapture
 //! ```
 //!
-//! (The same counts come from `flowexpr connector sweep ../shared/corpus/connectors`.)
+//! (The same counts come from `flowexpr connector sweep /path/to/corpus/connectors`.)
 
 use std::path::PathBuf;
 

@@ -953,3 +953,17 @@ fn a_timed_out_http_action_runs_its_timed_out_handler() {
     assert_eq!(eval(&finished.record, "actions('Normal').status"), r#""Skipped""#);
     assert_eq!(eval(&finished.record, "actions('Slow').attempts[1].kind"), r#""poll""#);
 }
+
+#[test]
+fn values_nested_deeper_each_iteration_are_stopped() {
+    // Each iteration wraps the previous output one level deeper; the run must fail with a
+    // clear error before the value gets too deep to read back (or to drop safely).
+    let finished = run(r#"{"triggers": {}, "actions": {
+        "Init": {"type": "InitializeVariable", "inputs": {"variables": [{"name": "v", "type": "array", "value": []}]}},
+        "Deeper": {"type": "Until", "runAfter": {"Init": ["Succeeded"]}, "expression": "@equals(1, 2)",
+                   "limit": {"count": 500},
+                   "actions": {"Wrap": {"type": "SetVariable", "inputs": {"name": "v", "value": "@createArray(variables('v'))"}}}}}}"#);
+    let text = finished.record.to_string();
+    assert!(text.contains("more than 128 levels deep"), "{text}");
+    assert_eq!(finished.status.name(), "Failed");
+}

@@ -246,15 +246,49 @@ impl Value {
     }
 
     /// An approximate number of bytes this value holds (shared parts counted each time they
-    /// are referenced). Used for result-size limits.
+    /// are referenced). Used for result-size limits. Walks the value without recursion.
     pub fn approx_size(&self) -> usize {
-        match self {
-            Value::String(s) => s.len(),
-            Value::Array(a) => a.iter().map(Value::approx_size).sum::<usize>() + a.len(),
-            Value::Object(o) => o.iter().map(|(k, v)| k.len() + v.approx_size()).sum::<usize>(),
-            Value::Binary(b) => b.bytes().len(),
-            _ => 8,
+        let mut total = 0usize;
+        let mut pending: Vec<&Value> = vec![self];
+        while let Some(v) = pending.pop() {
+            total = total.saturating_add(match v {
+                Value::String(s) => s.len(),
+                Value::Array(a) => {
+                    pending.extend(a.iter());
+                    a.len()
+                }
+                Value::Object(o) => {
+                    pending.extend(o.values());
+                    o.keys().map(|k| k.len()).sum()
+                }
+                Value::Binary(b) => b.bytes().len(),
+                _ => 8,
+            });
         }
+        total
+    }
+
+    /// How deeply arrays and objects nest inside this value (a scalar is 0, `[1]` is 1),
+    /// counted up to `limit + 1` without recursion. Values deeper than 128 levels cannot be
+    /// read back from JSON, so places that keep values (variables, action outputs) refuse
+    /// them.
+    pub fn nesting_depth(&self, limit: usize) -> usize {
+        let mut deepest = 0usize;
+        let mut pending: Vec<(&Value, usize)> = vec![(self, 0)];
+        while let Some((v, depth)) = pending.pop() {
+            let children: Box<dyn Iterator<Item = &Value>> = match v {
+                Value::Array(a) => Box::new(a.iter()),
+                Value::Object(o) => Box::new(o.values()),
+                _ => continue,
+            };
+            let depth = depth + 1;
+            deepest = deepest.max(depth);
+            if deepest > limit {
+                return deepest;
+            }
+            pending.extend(children.map(|c| (c, depth)));
+        }
+        deepest
     }
 }
 
@@ -429,6 +463,17 @@ mod tests {
         assert_eq!(v.member("A"), Some(Value::Int(2)));
         assert_eq!(v.member("BB"), Some(Value::Int(3)));
         assert_eq!(v.member("c"), None);
+    }
+
+    #[test]
+    fn nesting_depth_is_counted_without_recursion() {
+        assert_eq!(Value::Int(1).nesting_depth(10), 0);
+        let nested = (0..1_000).fold(Value::Int(1), |v, _| Value::array(vec![v]));
+        assert_eq!(nested.nesting_depth(128), 129);
+        assert_eq!(nested.nesting_depth(5_000), 1_000);
+        assert!(nested.approx_size() > 1_000);
+        let json = from_json_str(r#"{"a": [1, {"b": []}], "c": 2}"#).unwrap_or_default();
+        assert_eq!(json.nesting_depth(10), 4);
     }
 
     #[test]

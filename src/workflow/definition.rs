@@ -59,6 +59,9 @@ pub mod limits {
     pub const MAX_ARRAY_VARIABLE_ITEMS: usize = 100_000;
     /// Bytes of one action's inputs or outputs.
     pub const MAX_ACTION_IO: usize = 104_857_600;
+    /// How deeply the values a run keeps (variables, action inputs and outputs) may nest:
+    /// the depth JSON can be read back at.
+    pub const MAX_VALUE_DEPTH: usize = 128;
 }
 
 /// A loaded, validated and compiled workflow definition.

@@ -507,6 +507,23 @@ impl<'w> RunState<'w> {
                 ),
             );
         }
+        // Outputs are kept for later expressions and loop iterations: a value nested ever
+        // deeper by each iteration must stop here (deeper values cannot be read back from
+        // the run record, and would make dropping them recurse without bound).
+        let too_deep =
+            [("inputs", &outcome.inputs), ("outputs", &outcome.outputs)].into_iter().find(|(_, v)| {
+                v.as_ref().is_some_and(|v| v.nesting_depth(limits::MAX_VALUE_DEPTH) > limits::MAX_VALUE_DEPTH)
+            });
+        if let Some((what, _)) = too_deep {
+            outcome = Outcome::failed(
+                "ActionInputsOrOutputsTooDeep",
+                format!(
+                    "The {what} of action '{}' nest arrays and objects more than {} levels deep.",
+                    def.name,
+                    limits::MAX_VALUE_DEPTH
+                ),
+            );
+        }
         let status = outcome.status;
         let mut r = Object::new();
         r.insert("name", Value::String(def.name.clone()));

@@ -107,6 +107,13 @@ fn check_size(name: &str, value: &Value) -> Result<(), String> {
             ));
         }
     }
+    let depth = value.nesting_depth(limits::MAX_VALUE_DEPTH);
+    if depth > limits::MAX_VALUE_DEPTH {
+        return Err(format!(
+            "The value of variable '{name}' nests arrays and objects more than {} levels deep.",
+            limits::MAX_VALUE_DEPTH
+        ));
+    }
     let size = value.approx_size();
     if size > limits::MAX_VARIABLE_SIZE {
         return Err(format!(

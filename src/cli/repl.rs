@@ -265,6 +265,10 @@ impl Repl {
             return Reply::Error("The variable needs a name: :set variables.NAME = EXPR".into());
         }
         match self.evaluate(expr) {
+            // As in runs: values kept between evaluations may nest at most 128 levels.
+            Ok(v) if v.nesting_depth(128) > 128 => Reply::Error(format!(
+                "The value for '{name}' nests arrays and objects more than 128 levels deep."
+            )),
             Ok(v) => {
                 let shown = self.show(&v);
                 self.context.variables.insert(name, v);

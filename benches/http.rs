@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench http`
 
-#[path = "../tests/http_support/mod.rs"]
+#[path = "../tests/integration/http_support/mod.rs"]
 mod support;
 
 use std::hint::black_box;

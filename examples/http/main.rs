@@ -12,7 +12,7 @@
 //! flowexpr http examples/http/vendor-invoices.json --context examples/http/vendor-invoices.context.json
 //! ```
 
-#[path = "../../tests/http_support/mod.rs"]
+#[path = "../../tests/integration/http_support/mod.rs"]
 mod support;
 
 use support::{Reply, TestServer};

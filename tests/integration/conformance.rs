@@ -15,11 +15,11 @@ use flowexpr::{Engine, RunContext, Value};
 use serde_json::Value as Json;
 
 const FILES: [(&str, &str); 2] = [
-    ("docs.jsonl", include_str!("conformance/docs.jsonl")),
-    ("runtime-checked.jsonl", include_str!("conformance/runtime-checked.jsonl")),
+    ("docs.jsonl", include_str!("../conformance/docs.jsonl")),
+    ("runtime-checked.jsonl", include_str!("../conformance/runtime-checked.jsonl")),
 ];
-const DIVERGENCES: &str = include_str!("conformance/divergences.txt");
-const DECISIONS: &str = include_str!("conformance/decisions.jsonl");
+const DIVERGENCES: &str = include_str!("../conformance/divergences.txt");
+const DECISIONS: &str = include_str!("../conformance/decisions.jsonl");
 
 struct Case {
     file: &'static str,

@@ -1,6 +1,6 @@
 //! Snapshots of rendered error messages (`{:#}`: message, position and caret), so that the
 //! quality of errors is regression-tested. Review changes with `cargo insta review` or by
-//! reading the diff of `tests/snapshots/`.
+//! reading the diff of `tests/integration/snapshots/`.
 
 use flowexpr::{Engine, RunContext};
 

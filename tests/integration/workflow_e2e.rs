@@ -9,7 +9,7 @@ use flowexpr::workflow::demo::{DemoConfig, DemoServer, Fault};
 use flowexpr::workflow::{self, Mocks, RunOptions, Status, Workflow};
 use flowexpr::RunContext;
 
-const FLOW: &str = include_str!("../examples/reconciliation/flow.json");
+const FLOW: &str = include_str!("../../examples/reconciliation/flow.json");
 
 fn eval(record: &Value, expression: &str) -> String {
     let ctx = RunContext::from_value(record).unwrap_or_else(|e| panic!("{e}"));
@@ -234,7 +234,7 @@ fn every_corpus_workflow_loads() {
 
 #[test]
 fn reconciliation_runs_on_the_example_mocks() {
-    let mocks = Mocks::from_json_str(include_str!("../examples/reconciliation/mocks.json"))
+    let mocks = Mocks::from_json_str(include_str!("../../examples/reconciliation/mocks.json"))
         .unwrap_or_else(|e| panic!("{e}"));
     let environment = vec![
         ("FLOWEXPR_PARAM_clientSecret".to_string(), "s3cret-value".to_string()),

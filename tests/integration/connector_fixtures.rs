@@ -4,7 +4,7 @@
 
 #![cfg(feature = "cli")]
 
-mod connector_support;
+use crate::connector_support;
 
 use connector_support::{connect, fixture, headers, json, Backend, Reply};
 use flowexpr::connector::{CallInput, CallOptions};

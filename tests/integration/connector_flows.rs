@@ -4,7 +4,7 @@
 
 #![cfg(feature = "cli")]
 
-mod connector_support;
+use crate::connector_support;
 
 use std::path::Path;
 

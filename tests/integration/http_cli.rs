@@ -2,7 +2,7 @@
 
 #![cfg(feature = "cli")]
 
-mod http_support;
+use crate::http_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -5,7 +5,7 @@ use flowexpr::syntax::parse_template;
 
 #[test]
 fn every_corpus_expression_parses() {
-    let text = include_str!("corpus/expressions.txt");
+    let text = include_str!("../corpus/expressions.txt");
     let mut failures = Vec::new();
     let mut count = 0;
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {

@@ -1,0 +1,28 @@
+//! The integration tests, as one test binary: one link instead of one per file keeps a
+//! clean `cargo test` build small (disk) and quick (the linker is the slow part on two cores).
+//! Each module is a former `tests/*.rs` file; the data they read stays under `tests/`.
+
+mod check;
+mod conformance;
+mod connector_cli;
+mod connector_examples;
+mod connector_fixtures;
+mod connector_flows;
+mod connector_policies;
+mod connector_properties;
+mod connector_support;
+mod connector_sweep;
+mod corpus;
+mod error_messages;
+mod flowtest;
+mod functions_props;
+mod functions_table;
+mod http;
+mod http_cli;
+mod http_support;
+mod properties;
+mod repl_pty;
+mod workflow;
+mod workflow_cli;
+mod workflow_e2e;
+mod xml;

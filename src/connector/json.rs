@@ -463,30 +463,8 @@ impl Reader<'_> {
             }
             object.push_last(key, value);
             self.pointer.truncate(base);
-            let newline = self.skip_space()?;
-            match self.peek() {
-                Some(b',') => {
-                    let comma = self.pos;
-                    self.pos += 1;
-                    self.skip_space()?;
-                    if self.peek() == Some(b'}') {
-                        self.repair(comma, "a trailing comma before `}` was ignored", true);
-                        self.pos += 1;
-                        return Ok(Value::Object(object));
-                    }
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Value::Object(object));
-                }
-                Some(b'"') if newline => {
-                    self.repair(self.pos, "a missing comma between two properties was assumed", false);
-                }
-                None => return Err(self.error("the file ends inside an object (a `}` is missing)")),
-                Some(_) => {
-                    let c = self.peek_char().unwrap_or('?');
-                    return Err(self.error(format!("expected `,` or `}}` after a property, found `{c}`")));
-                }
+            if self.after_member(b'}')? {
+                return Ok(Value::Object(object));
             }
         }
     }
@@ -509,30 +487,50 @@ impl Reader<'_> {
             self.pointer.push_str(&items.len().to_string());
             items.push(self.value()?);
             self.pointer.truncate(base);
-            let newline = self.skip_space()?;
-            match self.peek() {
-                Some(b',') => {
-                    let comma = self.pos;
+            if self.after_member(b']')? {
+                return Ok(Value::array(items));
+            }
+        }
+    }
+
+    /// After a property (`close` is `}`) or an item (`]`): consumes the `,` that separates
+    /// it from the next one and says whether the container ends here. A trailing comma is
+    /// ignored, and a missing comma at a line break before the next member is assumed, both
+    /// with a warning.
+    fn after_member(&mut self, close: u8) -> Result<bool, SyntaxError> {
+        let (one, members, container, starts_next): (&str, &str, &str, &[u8]) = if close == b'}' {
+            ("a property", "properties", "object", b"\"")
+        } else {
+            ("an item", "items", "array", b"{[\"")
+        };
+        let close_char = char::from(close);
+        let newline = self.skip_space()?;
+        match self.peek() {
+            Some(b',') => {
+                let comma = self.pos;
+                self.pos += 1;
+                self.skip_space()?;
+                if self.peek() == Some(close) {
+                    self.repair(comma, format!("a trailing comma before `{close_char}` was ignored"), true);
                     self.pos += 1;
-                    self.skip_space()?;
-                    if self.peek() == Some(b']') {
-                        self.repair(comma, "a trailing comma before `]` was ignored", true);
-                        self.pos += 1;
-                        return Ok(Value::array(items));
-                    }
+                    return Ok(true);
                 }
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Value::array(items));
-                }
-                Some(b'{' | b'[' | b'"') if newline => {
-                    self.repair(self.pos, "a missing comma between two items was assumed", false);
-                }
-                None => return Err(self.error("the file ends inside an array (a `]` is missing)")),
-                Some(_) => {
-                    let c = self.peek_char().unwrap_or('?');
-                    return Err(self.error(format!("expected `,` or `]` after an item, found `{c}`")));
-                }
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(c) if newline && starts_next.contains(&c) => {
+                self.repair(self.pos, format!("a missing comma between two {members} was assumed"), false);
+                Ok(false)
+            }
+            None => {
+                Err(self.error(format!("the file ends inside an {container} (a `{close_char}` is missing)")))
+            }
+            Some(_) => {
+                let c = self.peek_char().unwrap_or('?');
+                Err(self.error(format!("expected `,` or `{close_char}` after {one}, found `{c}`")))
             }
         }
     }
@@ -583,6 +581,9 @@ mod tests {
         let cases: &[(&str, &str, usize, usize, &str)] = &[
             ("{\"a\": {\"b\": [1, }]}}", "expected a value, found `}`", 1, 17, "/a/b/1"),
             ("{\n  \"a\": 1 \"b\": 2}", "expected `,` or `}` after a property", 2, 10, ""),
+            ("[1 2]", "expected `,` or `]` after an item, found `2`", 1, 4, ""),
+            ("[1,\n2", "the file ends inside an array (a `]` is missing)", 2, 2, ""),
+            ("{\"a\": 1", "the file ends inside an object (a `}` is missing)", 1, 8, ""),
             ("{\"a\": 1}}", "unexpected text after the end", 1, 9, ""),
             ("{\"a\": \"x", "never closed", 1, 7, "/a"),
             ("{\"p\": {\"x~/y\": tru}}", "expected a value, found `tru`", 1, 16, "/p/x~0~1y"),

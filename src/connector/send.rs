@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Binary, Object, Value};
 
+use super::cases::response_from;
 use super::connection::{Auth, BoundConnection, CachedToken, OAuthPlan};
 use super::expr::{self, Path, PolicyText};
 use super::load::Connector;
@@ -180,31 +181,6 @@ pub fn parse_body(content_type: Option<&str>, bytes: &[u8]) -> Value {
     let mime =
         content_type.unwrap_or("application/octet-stream").split(';').next().unwrap_or("").trim().to_string();
     Value::binary(Binary::new(mime, bytes.to_vec()))
-}
-
-fn mock_response(v: &Value) -> HttpResponse {
-    let status =
-        v.member("statusCode").and_then(|s| s.as_i64()).and_then(|s| u16::try_from(s).ok()).unwrap_or(200);
-    let mut headers: Vec<(String, String)> = v
-        .member("headers")
-        .and_then(|h| h.as_object().map(|o| o.iter().map(|(k, v)| (k.to_string(), v.to_text())).collect()))
-        .unwrap_or_default();
-    let body = match v.member("body") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(s)) => {
-            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-                headers.push(("Content-Type".into(), "text/plain".into()));
-            }
-            s.as_bytes().to_vec()
-        }
-        Some(other) => {
-            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-                headers.push(("Content-Type".into(), "application/json".into()));
-            }
-            crate::value::to_json_string(&other).into_bytes()
-        }
-    };
-    HttpResponse { status, headers, body }
 }
 
 /// Gets an access token for an OAuth connection: the cached one while valid, else one
@@ -401,7 +377,7 @@ impl Connector {
                 self.build_for_send(op, bound, input, options, token.as_deref(), &transport, mock.is_some())?;
             let mut log = Vec::new();
             let response = match &mock {
-                Some(m) => mock_response(m),
+                Some(m) => response_from(m),
                 None => send_with_retries(&transport, &request, options, &mut log)?,
             };
             // A rejected token that can be renewed is renewed once.
@@ -789,7 +765,7 @@ mod tests {
     #[test]
     fn mocks_become_responses() {
         let m = crate::value::from_json_str(r#"{"statusCode": 201, "body": {"id": 1}}"#).unwrap_or_default();
-        let r = mock_response(&m);
+        let r = response_from(&m);
         assert_eq!(
             (r.status, r.header("content-type"), r.body.as_slice()),
             (201, Some("application/json"), br#"{"id":1}"#.as_slice())

@@ -37,6 +37,7 @@ pub mod eval;
 pub mod flowtest;
 pub mod functions;
 pub mod limits;
+pub mod mime;
 #[cfg(feature = "http")]
 pub mod runtime;
 pub mod syntax;

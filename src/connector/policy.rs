@@ -31,7 +31,7 @@ use super::connection::BoundConnection;
 use super::expr::{self, Path, PolicyText, Root, Scope, Step};
 use super::load::Connector;
 use super::properties::{PolicyInstance, Section, Template};
-use super::request::{decode, encode_strict, join_url, Draft};
+use super::request::{decode, join_url, Draft};
 use super::swagger::Operation;
 
 /// Where a `setvaluefromurl` policy puts the value it fetches.
@@ -425,7 +425,7 @@ pub fn transform(template: Template, p: &PolicyInstance, scope: &Scope, body: &m
             for t in targets(body, &parent) {
                 let Some(Value::String(s)) = expr::get(&t.element, &sub) else { continue };
                 let new = if template == Template::EncodePropertyValue {
-                    encode_strict(&s)
+                    crate::mime::encode_component(&s)
                 } else if from.is_empty() {
                     s.to_string()
                 } else {

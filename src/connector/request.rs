@@ -70,9 +70,6 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/')
     .remove(b'?');
 
-/// Only RFC 3986 unreserved characters kept (form bodies, `encodepropertyvalue`).
-pub(crate) const STRICT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
 /// Percent-encodes a path parameter value once.
 pub fn encode_path(text: &str) -> String {
     utf8_percent_encode(text, PATH).to_string()
@@ -81,11 +78,6 @@ pub fn encode_path(text: &str) -> String {
 /// Percent-encodes a query name or value.
 pub fn encode_query(text: &str) -> String {
     utf8_percent_encode(text, QUERY).to_string()
-}
-
-/// Percent-encodes with only unreserved characters kept.
-pub fn encode_strict(text: &str) -> String {
-    utf8_percent_encode(text, STRICT).to_string()
 }
 
 /// Decodes percent-encoding (invalid sequences are kept).
@@ -243,6 +235,22 @@ pub struct Part {
     pub data: Vec<u8>,
 }
 
+impl Part {
+    /// The part's headers: `Content-Disposition` with the field and file name, and the
+    /// content type of a file.
+    fn headers(&self) -> Vec<(String, String)> {
+        let mut disposition = format!("form-data; name=\"{}\"", quote(&self.name));
+        if let Some(f) = &self.file_name {
+            disposition.push_str(&format!("; filename=\"{}\"", quote(f)));
+        }
+        let mut headers = vec![("Content-Disposition".to_string(), disposition)];
+        if let Some(ct) = &self.content_type {
+            headers.push(("Content-Type".to_string(), ct.clone()));
+        }
+        headers
+    }
+}
+
 /// A request body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
@@ -288,42 +296,18 @@ impl Body {
             Body::Text(_, t) => (t.clone().into_bytes(), String::new()),
             Body::Bytes(_, b) => (b.clone(), String::new()),
             Body::Form(fields) => {
-                let text: Vec<String> = fields
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", encode_strict(k), encode_strict(v)))
-                    .collect();
-                (text.join("&").into_bytes(), String::new())
+                let text =
+                    crate::mime::write_urlencoded(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                (text.into_bytes(), String::new())
             }
             Body::Multipart(parts) => {
-                // A fixed boundary keeps dry runs and tests reproducible; it changes only if a
-                // part happens to contain it.
-                let mut n = 0u32;
-                let boundary = loop {
-                    let candidate = format!("flowexpr-boundary-{n}");
-                    if !parts.iter().any(|p| contains(&p.data, candidate.as_bytes())) {
-                        break candidate;
-                    }
-                    n += 1;
-                };
-                let mut out = Vec::new();
-                for p in parts {
-                    out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-                    let mut disposition =
-                        format!("Content-Disposition: form-data; name=\"{}\"", quote(&p.name));
-                    if let Some(f) = &p.file_name {
-                        disposition.push_str(&format!("; filename=\"{}\"", quote(f)));
-                    }
-                    out.extend_from_slice(disposition.as_bytes());
-                    out.extend_from_slice(b"\r\n");
-                    if let Some(ct) = &p.content_type {
-                        out.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
-                    }
-                    out.extend_from_slice(b"\r\n");
-                    out.extend_from_slice(&p.data);
-                    out.extend_from_slice(b"\r\n");
-                }
-                out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-                (out, boundary)
+                let headers: Vec<Vec<(String, String)>> = parts.iter().map(Part::headers).collect();
+                let mime_parts: Vec<crate::mime::Part<'_>> = parts
+                    .iter()
+                    .zip(&headers)
+                    .map(|(p, headers)| crate::mime::Part { headers, data: &p.data })
+                    .collect();
+                crate::mime::write_multipart(&mime_parts)
             }
         }
     }
@@ -370,10 +354,6 @@ impl Body {
 
 fn quote(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The request being built; policies act on it.
@@ -1346,7 +1326,7 @@ mod tests {
         assert_eq!(encode_query("a b&c=d+e#f"), "a%20b%26c%3Dd%2Be%23f");
         assert_eq!(encode_query("$filter"), "$filter");
         assert_eq!(encode_query("é/?:@"), "%C3%A9/?:@");
-        assert_eq!(encode_strict("a b/c"), "a%20b%2Fc");
+        assert_eq!(crate::mime::encode_component("a b/c"), "a%20b%2Fc");
         assert_eq!(join_url("https://h/", "/x"), "https://h/x");
         assert_eq!(join_url("https://h", "x"), "https://h/x");
         assert_eq!(

@@ -19,7 +19,7 @@ use super::expr::{self, Path, PolicyText};
 use super::load::Connector;
 use super::policy::{self, Lookup, ResponseParts};
 use super::properties::{Section, Template};
-use super::request::{apply_origin, encode_strict, CallInput, Draft, HttpRequest};
+use super::request::{apply_origin, CallInput, Draft, HttpRequest};
 
 use crate::runtime::clock::{Clock, SystemClock};
 use crate::runtime::record::{ActionError, Attempt, AttemptKind, AttemptOutcome, WaitReason};
@@ -232,7 +232,7 @@ pub(crate) fn access_token(
     if !scopes.is_empty() && plan.resource.is_none() {
         fields.push(("scope", scopes.join(" ")));
     }
-    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", encode_strict(v))).collect();
+    let body = crate::mime::write_urlencoded(fields.iter().map(|(k, v)| (*k, v.as_str())));
     let target = match &bound.origin {
         Some(origin) => apply_origin(url, origin),
         None => url.clone(),
@@ -244,7 +244,7 @@ pub(crate) fn access_token(
             ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
             ("Accept".into(), "application/json".into()),
         ],
-        body: body.join("&").into_bytes(),
+        body: body.into_bytes(),
     };
     let response = transport.send(&request)?;
     let parsed = parse_body(response.header("content-type"), &response.body);

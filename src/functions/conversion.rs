@@ -9,7 +9,6 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use super::{req, rest, Args, Call, Category, Function, Ty};
 use crate::error::{Error, Result};
@@ -354,9 +353,6 @@ fn content_bytes<'v>(value: &'v Value) -> Cow<'v, [u8]> {
     }
 }
 
-/// .NET's `Uri.EscapeDataString`: everything but the RFC 3986 unreserved characters.
-const DATA_STRING: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-
 fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -617,7 +613,7 @@ fn binary(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
 fn uri_component(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let text = text_of(&args, 0)?;
     call.charge(text.len() as u64 / 64)?;
-    let escaped: String = utf8_percent_encode(&text, DATA_STRING).collect();
+    let escaped = crate::mime::encode_component(&text);
     call.check_string_length(escaped.len())?;
     Ok(Value::from(escaped))
 }
@@ -632,7 +628,7 @@ fn encode_uri_component(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value
         call.check_string_length(text.len())?;
     }
     call.charge(text.len() as u64 / 64)?;
-    let escaped: String = utf8_percent_encode(&text, DATA_STRING).collect();
+    let escaped = crate::mime::encode_component(&text);
     call.check_string_length(escaped.len())?;
     Ok(Value::from(escaped))
 }

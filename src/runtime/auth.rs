@@ -339,7 +339,7 @@ impl OAuthClient {
 
     /// The form body of the token request (client-credentials grant).
     pub fn token_request_body(&self, now_unix: i64) -> Result<String, String> {
-        let enc = super::request::escape_data;
+        let enc = crate::mime::encode_component;
         let mut body = format!(
             "grant_type=client_credentials&client_id={}&resource={}",
             enc(&self.client_id),

@@ -55,7 +55,7 @@ impl Redactor {
             return;
         }
         let encoded = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
-        let data = super::request::escape_data(secret);
+        let data = crate::mime::encode_component(secret);
         let form = data.replace("%20", "+");
         let b64 = base64::engine::general_purpose::STANDARD.encode(secret.as_bytes());
         for s in [secret.to_string(), encoded, data, form, b64] {
@@ -264,7 +264,7 @@ mod tests {
         ) {
             let mut r = Redactor::new();
             r.add(&secret);
-            let encoded = super::super::request::escape_data(&secret);
+            let encoded = crate::mime::encode_component(&secret);
             for text in [format!("{before}{secret}{after}"), format!("{before}{encoded}{after}")] {
                 let out = r.redact_text(&text);
                 proptest::prop_assert!(!out.contains(&secret), "{out:?} still holds {secret:?}");

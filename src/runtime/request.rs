@@ -11,18 +11,16 @@
 //! * Response bodies: JSON content types are parsed, `text/*` stays text, XML and every
 //!   other type become binary values (`{"$content-type", "$content"}`).
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::AsciiSet;
 
 use super::auth::Authentication;
 use super::retry::RetryPolicy;
 use super::transport::HttpResponse;
+use crate::mime::encode_component;
 use crate::value::{Binary, Object, Value};
 
 /// The methods an Http action sends.
 pub const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
-
-/// What `Uri.EscapeDataString` leaves alone: the unreserved characters.
-const DATA: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Characters that cannot stand in a URI as written and are escaped, as .NET's `Uri` does
 /// with a string such as `https://x/a b`: controls, space, `"`, `<`, `>`, `\`, `^`, `` ` ``,
@@ -71,11 +69,6 @@ pub fn check_uri(uri: &str) -> Result<(), String> {
 /// Escapes the characters a URI cannot hold as written.
 pub fn escape_uri(uri: &str) -> String {
     percent_encoding::utf8_percent_encode(uri.trim(), URI_UNSAFE).to_string()
-}
-
-/// Percent-encodes a query name or value as `Uri.EscapeDataString` does.
-pub fn escape_data(text: &str) -> String {
-    utf8_percent_encode(text, DATA).to_string()
 }
 
 /// The inputs of one request, read from the rendered inputs. Its `Debug` form leaves out
@@ -149,6 +142,97 @@ fn pairs(fields: &Object, member: &str) -> Result<Vec<(String, String)>, InputEr
     }
 }
 
+/// The body to send: a `$multipart` or `$formdata` body (the service's form envelopes)
+/// becomes binary content in its encoding; any other body is kept as it is.
+///
+/// * `{"$content-type": "multipart/form-data", "$multipart": [{"headers": {...}, "body": ...}]}`:
+///   each part with its headers; a part's text body is sent as it is, binary content as
+///   its bytes (with its `Content-Type` unless the part gives one), other values as JSON.
+/// * `{"$content-type": "application/x-www-form-urlencoded", "$formdata": [{"key", "value"}]}`:
+///   `key=value&...`, percent-encoded.
+fn form_body(body: &Value) -> Result<Value, InputError> {
+    let Value::Object(o) = body else { return Ok(body.clone()) };
+    let multipart = o.get_ci("$multipart").is_some();
+    if !multipart && o.get_ci("$formdata").is_none() {
+        return Ok(body.clone());
+    }
+    let content_type = match o.get_ci("$content-type") {
+        None => None,
+        Some(Value::String(s)) => Some(s.to_string()),
+        Some(other) => {
+            return Err(input_error(
+                "/body/$content-type",
+                format!("'$content-type' must be a string, not {}", other.value_type()),
+            ))
+        }
+    };
+    let essence = |ct: &str| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let list = |member: &str| -> Result<&[Value], InputError> {
+        match o.get_ci(member) {
+            Some(Value::Array(items)) => Ok(items),
+            Some(other) => Err(input_error(
+                format!("/body/{member}"),
+                format!("'{member}' must be an array, not {}", other.value_type()),
+            )),
+            None => Ok(&[]),
+        }
+    };
+    if multipart {
+        let content_type = content_type.unwrap_or_else(|| "multipart/form-data".into());
+        if !essence(&content_type).starts_with("multipart/") {
+            return Err(input_error(
+                "/body/$content-type",
+                format!("a '$multipart' body needs a multipart '$content-type', not '{content_type}'"),
+            ));
+        }
+        let mut parts = Vec::new();
+        for (i, part) in list("$multipart")?.iter().enumerate() {
+            let at = format!("/body/$multipart/{i}");
+            let Value::Object(part) = part else {
+                return Err(input_error(
+                    at,
+                    format!("a part must be an object with 'headers' and 'body', not {}", part.value_type()),
+                ));
+            };
+            let mut headers =
+                pairs(part, "headers").map_err(|e| input_error(format!("{at}{}", e.pointer), e.message))?;
+            let has_type = headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+            let (data, default_type) = match part.get_ci("body").unwrap_or(&Value::Null) {
+                Value::Null => (Vec::new(), None),
+                Value::String(s) => (s.as_bytes().to_vec(), None),
+                Value::Binary(b) => (b.bytes().to_vec(), Some(b.content_type().to_string())),
+                other => {
+                    (crate::value::to_json_string(other).into_bytes(), Some("application/json".to_string()))
+                }
+            };
+            if let (false, Some(t)) = (has_type, default_type) {
+                headers.push(("Content-Type".into(), t));
+            }
+            parts.push((headers, data));
+        }
+        let refs: Vec<crate::mime::Part<'_>> =
+            parts.iter().map(|(headers, data)| crate::mime::Part { headers, data }).collect();
+        let (bytes, boundary) = crate::mime::write_multipart(&refs);
+        let sent_type = format!("{}; boundary={boundary}", content_type.trim().trim_end_matches(';'));
+        return Ok(Value::binary(Binary::new(sent_type, bytes)));
+    }
+    let content_type = content_type.unwrap_or_else(|| "application/x-www-form-urlencoded".into());
+    let mut fields = Vec::new();
+    for (i, field) in list("$formdata")?.iter().enumerate() {
+        let key = field.member("key").and_then(|k| value_text(&k));
+        let Some(key) = key else {
+            return Err(input_error(
+                format!("/body/$formdata/{i}"),
+                "a '$formdata' item must be an object with a 'key' and a 'value'",
+            ));
+        };
+        let value = field.member("value").and_then(|v| value_text(&v)).unwrap_or_default();
+        fields.push((key, value));
+    }
+    let text = crate::mime::write_urlencoded(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    Ok(Value::binary(Binary::new(content_type, text.into_bytes())))
+}
+
 impl RequestSpec {
     /// Reads rendered inputs.
     pub fn from_inputs(inputs: &Value, default_authority: &str) -> Result<RequestSpec, InputError> {
@@ -198,12 +282,25 @@ impl RequestSpec {
                 ))
             }
         };
+        let mut headers = pairs(fields, "headers")?;
+        let body = form_body(fields.get_ci("body").unwrap_or(&Value::Null))?;
+        if let Value::Binary(b) = &body {
+            // The envelope's content type carries the boundary; a `Content-Type` header
+            // without one (`multipart/form-data`) would make the body unreadable.
+            if b.content_type().contains("boundary=") {
+                for (k, v) in &mut headers {
+                    if k.eq_ignore_ascii_case("content-type") && !v.contains("boundary=") {
+                        *v = b.content_type().to_string();
+                    }
+                }
+            }
+        }
         Ok(RequestSpec {
             method,
             uri,
-            headers: pairs(fields, "headers")?,
+            headers,
             queries: pairs(fields, "queries")?,
-            body: fields.get_ci("body").cloned().unwrap_or_default(),
+            body,
             authentication,
             cookie,
             retry_policy,
@@ -234,9 +331,9 @@ pub fn append_queries(uri: &str, queries: &[(String, String)]) -> String {
     };
     for (k, v) in queries {
         out.push_str(sep);
-        out.push_str(&escape_data(k));
+        out.push_str(&encode_component(k));
         out.push('=');
-        out.push_str(&escape_data(v));
+        out.push_str(&encode_component(v));
         sep = "&";
     }
     out

@@ -176,23 +176,22 @@ fn form_bodies_both_ways() {
         ),
     );
     let record = runtime().execute(&a, &RunContext::new());
-    let got = server.received();
-    if record.status == ActionStatus::Failed && record.code == "InvalidTemplate" {
-        // encodeUriComponent belongs to the function-library issue; send without it.
-        let a = action(
-            "Form",
-            &format!(
-                r#"{{"method": "POST", "uri": "{}/token", "headers": {{"Content-Type": "application/x-www-form-urlencoded"}},
-                    "body": "grant_type=client_credentials&scope=api%3A%2F%2Fx%2F.default"}}"#,
-                server.url("")
-            ),
-        );
-        let record = runtime().execute(&a, &RunContext::new());
-        check_form(&server, &record);
-    } else {
-        assert_eq!(got.len(), 1);
-        check_form(&server, &record);
-    }
+    assert_eq!(server.received().len(), 1);
+    check_form(&server, &record);
+    // The service's form envelope gives the same request.
+    let a = action(
+        "Form_envelope",
+        &format!(
+            r#"{{"method": "POST", "uri": "{}/token",
+                "body": {{"$content-type": "application/x-www-form-urlencoded",
+                          "$formdata": [{{"key": "grant_type", "value": "client_credentials"}},
+                                        {{"key": "scope", "value": "api://x/.default"}}]}}}}"#,
+            server.url("")
+        ),
+    );
+    let record = runtime().execute(&a, &RunContext::new());
+    assert_eq!(server.received().len(), 2);
+    check_form(&server, &record);
 }
 
 fn check_form(server: &TestServer, record: &ActionRecord) {
@@ -242,6 +241,66 @@ fn binary_bodies_both_ways() {
     );
     let _ = runtime().execute(&a, &c);
     assert_eq!(server.received()[1].header("content-type"), Some("application/octet-stream"));
+}
+
+#[test]
+fn multipart_envelope_is_sent_as_multipart() {
+    let server =
+        TestServer::start(|_, _| Reply::new(200).header("Content-Type", "application/json").body(b"{}"));
+    // A Content-Type header without a boundary, as people write it, is given the boundary.
+    let a = action(
+        "Upload",
+        &format!(
+            r#"{{"method": "POST", "uri": "{}/upload", "headers": {{"Content-Type": "multipart/form-data"}},
+                "body": {{"$content-type": "multipart/form-data", "$multipart": [
+                  {{"headers": {{"Content-Disposition": "form-data; name=\"note\""}}, "body": "@{{triggerBody()?['note']}}"}},
+                  {{"headers": {{"Content-Disposition": "form-data; name=file; filename=logo.png"}}, "body": "@triggerBody()?['file']"}},
+                  {{"headers": {{"Content-Disposition": "form-data; name=meta"}}, "body": {{"pages": 2}}}}
+                ]}}}}"#,
+            server.url("")
+        ),
+    );
+    let c = ctx(
+        r#"{"trigger": {"outputs": {"body": {"note": "Q3 report", "file": {"$content-type": "image/png", "$content": "iVBORwABAv8="}}}}}"#,
+    );
+    let record = runtime().execute(&a, &c);
+    assert_eq!(record.status, ActionStatus::Succeeded, "{}", record.to_value());
+    let got = server.received();
+    assert_eq!(got[0].header("content-type"), Some("multipart/form-data; boundary=flowexpr-boundary-0"));
+    let mut expected = b"--flowexpr-boundary-0\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nQ3 report\r\n\
+--flowexpr-boundary-0\r\nContent-Disposition: form-data; name=file; filename=logo.png\r\nContent-Type: image/png\r\n\r\n"
+        .to_vec();
+    expected.extend_from_slice(&[0x89, b'P', b'N', b'G', 0, 1, 2, 255]);
+    expected.extend_from_slice(
+        b"\r\n--flowexpr-boundary-0\r\nContent-Disposition: form-data; name=meta\r\nContent-Type: application/json\r\n\r\n\
+{\"pages\":2}\r\n--flowexpr-boundary-0--\r\n",
+    );
+    assert_eq!(String::from_utf8_lossy(&got[0].body), String::from_utf8_lossy(&expected));
+    assert_eq!(got[0].body, expected);
+    // The run record keeps the inputs as written, not the encoded bytes.
+    let inputs = record.to_value().member("inputs").and_then(|i| i.member("body"));
+    assert_eq!(
+        inputs.and_then(|b| b.member("$multipart")).map(|m| m.to_text().contains("Q3 report")),
+        Some(true)
+    );
+}
+
+#[test]
+fn malformed_form_envelopes_fail_with_their_pointer() {
+    let cases = [
+        (r#"{"$multipart": {"body": "x"}}"#, "/body/$multipart", "must be an array"),
+        (r#"{"$multipart": ["x"]}"#, "/body/$multipart/0", "must be an object"),
+        (r#"{"$content-type": "application/json", "$multipart": []}"#, "/body/$content-type", "multipart"),
+        (r#"{"$formdata": [{"value": "x"}]}"#, "/body/$formdata/0", "'key'"),
+    ];
+    for (body, pointer, message) in cases {
+        let a =
+            action("Bad", &format!(r#"{{"method": "POST", "uri": "http://127.0.0.1:9/x", "body": {body}}}"#));
+        let record = runtime().execute(&a, &RunContext::new());
+        assert_eq!(record.status, ActionStatus::Failed, "{body}");
+        let error = record.to_value().to_string();
+        assert!(error.contains(pointer) && error.contains(message), "{body}: {error}");
+    }
 }
 
 #[test]

@@ -142,24 +142,51 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         transport: None,
         connections,
     };
-    let finished = workflow::run(&flow, options).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
+    let runs = workflow::fire(&flow, options).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
     drop(demo);
-    eprint!("{}", finished.summary);
-    // The caller's view: what a Response action sent.
-    if let (Some(response), false) = (&finished.response, args.out.as_deref() == Some("-")) {
-        print_json(response, false)?;
+    let split = flow.has_split_on();
+    if runs.is_empty() {
+        eprintln!("the trigger's splitOn expression gave no items; no run started");
     }
+    for (i, finished) in runs.iter().enumerate() {
+        if split {
+            eprintln!("── run {} of {} (splitOn item {i})", i + 1, runs.len());
+        }
+        eprint!("{}", finished.summary);
+        // The caller's view: what a Response action sent.
+        if let (Some(response), false) = (&finished.response, args.out.as_deref() == Some("-")) {
+            print_json(response, false)?;
+        }
+    }
+    // One run writes its record; a splitOn trigger writes the array of its runs' records.
+    let record = match (split, runs.first()) {
+        (false, Some(only)) => only.record.clone(),
+        _ => Value::array(runs.iter().map(|r| r.record.clone()).collect()),
+    };
     match args.out.as_deref() {
         None => {}
-        Some("-") => print_json(&finished.record, false)?,
+        Some("-") => print_json(&record, false)?,
         Some(path) => {
-            let text = crate::value::to_json_string_pretty(&finished.record);
+            let text = crate::value::to_json_string_pretty(&record);
             std::fs::write(path, format!("{text}\n"))
                 .map_err(|e| Failure::Usage(format!("cannot write the run record {path}: {e}")))?;
         }
     }
-    match finished.status {
-        Status::Succeeded => Ok(()),
-        other => Err(Failure::Failed(format!("flowexpr: the run ended {other}"))),
+    let not_succeeded: Vec<String> = runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status != Status::Succeeded)
+        .map(|(i, r)| {
+            if split {
+                format!("run {} ended {}", i + 1, r.status)
+            } else {
+                format!("the run ended {}", r.status)
+            }
+        })
+        .collect();
+    match (runs.is_empty(), not_succeeded.is_empty()) {
+        (true, _) => Err(Failure::Failed("flowexpr: no run started".into())),
+        (false, true) => Ok(()),
+        (false, false) => Err(Failure::Failed(format!("flowexpr: {}", not_succeeded.join(", ")))),
     }
 }

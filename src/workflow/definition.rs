@@ -35,6 +35,8 @@ pub mod limits {
     pub const MAX_OUTPUTS: usize = 10;
     /// Triggers of a Consumption definition (Standard allows one).
     pub const MAX_TRIGGERS: usize = 10;
+    /// Items a trigger's `splitOn` array may have (each starts a run).
+    pub const MAX_SPLIT_ON_ITEMS: usize = 100_000;
     /// Cases of a Switch.
     pub const MAX_SWITCH_CASES: usize = 25;
     /// Variables of a workflow.
@@ -180,6 +182,10 @@ pub(crate) struct ParamDecl {
 pub(crate) struct TriggerDef {
     pub name: Str,
     pub type_name: String,
+    /// `conditions`: each `{"expression": ...}` must be true for a run to start.
+    pub conditions: Vec<(String, Document)>,
+    /// `splitOn`: an expression giving the array whose items each start a run.
+    pub split_on: Option<(String, Document)>,
 }
 
 /// Actions that run together: the top level, or the body of a Scope, loop or branch.
@@ -393,7 +399,7 @@ impl Workflow {
             trigger_name: None,
         };
         let parameters = load_parameters(root, &base, standard)?;
-        let trigger = load_trigger(root, &base, standard)?;
+        let trigger = load_trigger(engine, root, &base, standard)?;
         loader.trigger_name = trigger.as_ref().map(|t| t.name.clone());
         let actions = match root.get_ci("actions") {
             None | Some(Value::Null) => Container::empty(),
@@ -451,6 +457,11 @@ impl Workflow {
     /// The number of actions, nested ones included.
     pub fn action_count(&self) -> usize {
         self.action_count
+    }
+
+    /// Does the trigger split its output into one run per item (`splitOn`)?
+    pub fn has_split_on(&self) -> bool {
+        self.trigger.as_ref().is_some_and(|t| t.split_on.is_some())
     }
 
     /// The trigger's name and type, if the definition has a trigger.
@@ -570,7 +581,7 @@ fn load_parameters(root: &Object, base: &str, standard: bool) -> Result<Vec<Para
     Ok(out)
 }
 
-fn load_trigger(root: &Object, base: &str, standard: bool) -> Result<Option<TriggerDef>> {
+fn load_trigger(engine: &Engine, root: &Object, base: &str, standard: bool) -> Result<Option<TriggerDef>> {
     let pointer = child_pointer(base, "triggers");
     let triggers = match root.get_ci("triggers") {
         None | Some(Value::Null) => return Ok(None),
@@ -591,7 +602,41 @@ fn load_trigger(root: &Object, base: &str, standard: bool) -> Result<Option<Trig
         .member("type")
         .and_then(|t| t.as_str().map(str::to_string))
         .ok_or_else(|| definition_error(&p, format!("trigger '{name}' must have a \"type\"")))?;
-    Ok(Some(TriggerDef { name: name.clone(), type_name }))
+    let mut conditions = Vec::new();
+    match t.member("conditions") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            for (i, c) in list.iter().enumerate() {
+                let at = format!("{p}/conditions/{i}");
+                let expression = c.member("expression").ok_or_else(|| {
+                    definition_error(&at, "a trigger condition must be an object with an \"expression\"")
+                })?;
+                let pointer = format!("{at}/expression");
+                let doc = compile_at(engine, &expression, &pointer)?;
+                conditions.push((pointer, doc));
+            }
+        }
+        Some(_) => {
+            return Err(definition_error(
+                &format!("{p}/conditions"),
+                "\"conditions\" must be an array of {\"expression\": \"@...\"} objects",
+            ))
+        }
+    }
+    let split_on = match t.member("splitOn") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::String(_)) => {
+            let pointer = format!("{p}/splitOn");
+            Some((pointer.clone(), compile_at(engine, &v, &pointer)?))
+        }
+        Some(_) => {
+            return Err(definition_error(
+                &format!("{p}/splitOn"),
+                "\"splitOn\" must be an expression string such as \"@triggerBody()?['value']\"",
+            ))
+        }
+    };
+    Ok(Some(TriggerDef { name: name.clone(), type_name, conditions, split_on }))
 }
 
 fn load_outputs(engine: &Engine, root: &Object, base: &str) -> Result<Vec<(Str, Document, ParamType)>> {

@@ -250,17 +250,177 @@ fn new_run_id() -> String {
 }
 
 /// Runs a workflow to the end. An error means the run could not start: a parameter without
-/// a value or of the wrong type, an unmocked action type that cannot run locally, or a bad
-/// time scale. Everything that goes wrong during the run is in the returned record.
+/// a value or of the wrong type, an unmocked action type that cannot run locally, a bad
+/// time scale, or a trigger `conditions` / `splitOn` expression that fails. Everything that
+/// goes wrong during the run is in the returned record.
+///
+/// A trigger whose `conditions` are not met gives a run with status Skipped and no actions
+/// (the hosted service records a skipped trigger and starts no run). A `splitOn` trigger
+/// must give exactly one item here; [`fire`] runs every item.
 pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
+    let runs = fire(workflow, options)?;
+    let count = runs.len();
+    let mut runs = runs.into_iter();
+    match (runs.next(), count) {
+        (Some(only), 1) => Ok(only),
+        (_, 0) => Ok(not_started(workflow, "the trigger's splitOn expression gave no items; no run started")),
+        _ => Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "the trigger's splitOn expression gave {count} items, so the trigger starts {count} runs; `flowexpr run` shows them all (the library's workflow::fire), or give a trigger body with one item"
+            ),
+        )),
+    }
+}
+
+/// Fires the trigger once and runs what it starts: one run, or with `splitOn` one run per
+/// item of the array it gives (in item order, one after another), each with the item as its
+/// `triggerBody()`. A run whose trigger `conditions` are not met has status Skipped and no
+/// actions. Mocks are shared across the runs (a sequence continues from run to run).
+pub fn fire(workflow: &Workflow, options: RunOptions) -> Result<Vec<FinishedRun>> {
     let parameters = params::resolve(workflow, &options.parameters, &options.environment)?;
     check_actions_runnable(workflow, &options.mocks, options.connections.is_some())?;
-    let clock = Clock::new(options.clock, options.time_scale)?;
+    let start = Clock::new(options.clock, options.time_scale)?.start();
+    let trigger = trigger_record(workflow, &options, start);
+    let def = workflow.trigger.as_ref();
+    let context = |trigger: &Value| crate::eval::RunContext {
+        parameters: parameters.clone(),
+        trigger: trigger.clone(),
+        clock: Some(start),
+        ..Default::default()
+    };
+    let triggers = match def.and_then(|t| t.split_on.as_ref()) {
+        None => vec![trigger],
+        Some((pointer, doc)) => split_trigger(&trigger, pointer, doc.render(&context(&trigger)))?,
+    };
+    let shared = Shared {
+        mocks: std::sync::Arc::new(options.mocks),
+        transport: options.transport,
+        connections: options.connections,
+        clock: options.clock,
+        time_scale: options.time_scale,
+        progress: options.progress,
+        workflow_name: options.workflow_name,
+    };
+    let mut runs = Vec::with_capacity(triggers.len());
+    for trigger in triggers {
+        let mut met = true;
+        for (pointer, doc) in def.map(|t| t.conditions.as_slice()).unwrap_or_default() {
+            let value = doc.render(&context(&trigger)).map_err(|e| {
+                Error::new(ErrorKind::Definition, format!("the trigger condition failed: {}", e.message()))
+                    .with_pointer(pointer.clone())
+            })?;
+            if !is_true(&value) {
+                met = false;
+                break;
+            }
+        }
+        runs.push(if met {
+            run_started(workflow, &shared, parameters.clone(), trigger)?
+        } else {
+            skipped_run(workflow, trigger)
+        });
+    }
+    Ok(runs)
+}
+
+/// What every run of one firing shares.
+struct Shared {
+    mocks: std::sync::Arc<Mocks>,
+    transport: Option<std::sync::Arc<dyn crate::runtime::Transport>>,
+    connections: Option<std::sync::Arc<crate::connector::flow::Bindings>>,
+    clock: Option<DateTime<Utc>>,
+    time_scale: f64,
+    progress: bool,
+    workflow_name: String,
+}
+
+/// A condition holds when it is `true` (or the text `True`, from an `@{...}` template).
+fn is_true(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::String(s) => s.trim().eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// One trigger record per item of the `splitOn` array, the item as its body.
+fn split_trigger(trigger: &Value, pointer: &str, items: Result<Value>) -> Result<Vec<Value>> {
+    let fail =
+        |message: String| Err(Error::new(ErrorKind::Definition, message).with_pointer(pointer.to_string()));
+    let items = match items {
+        Ok(Value::Array(items)) => items,
+        Ok(Value::Null) => return Ok(Vec::new()),
+        Ok(other) => {
+            return fail(format!(
+                "the trigger's splitOn expression must give an array; it gave {}",
+                other.value_type()
+            ))
+        }
+        Err(e) => return fail(format!("the trigger's splitOn expression failed: {}", e.message())),
+    };
+    if items.len() > definition::limits::MAX_SPLIT_ON_ITEMS {
+        return fail(format!(
+            "the trigger's splitOn expression gave {} items; the limit is {}",
+            items.len(),
+            definition::limits::MAX_SPLIT_ON_ITEMS
+        ));
+    }
+    let Value::Object(record) = trigger else { return Ok(Vec::new()) };
+    Ok(items
+        .iter()
+        .map(|item| {
+            let mut r = record.clone();
+            let mut outputs = r.get("outputs").and_then(Value::as_object).cloned().unwrap_or_default();
+            outputs.insert("body", item.clone());
+            r.insert("outputs", Value::Object(outputs));
+            Value::Object(r)
+        })
+        .collect())
+}
+
+/// The record of a trigger whose conditions were not met: no actions ran.
+fn skipped_run(workflow: &Workflow, trigger: Value) -> FinishedRun {
+    let mut run = not_started(workflow, "the trigger's conditions were not met; no run started");
+    let mut trigger = trigger;
+    if let Value::Object(t) = &mut trigger {
+        t.insert("status", Value::from("Skipped"));
+        t.insert("code", Value::from("Skipped"));
+    }
+    if let Value::Object(r) = &mut run.record {
+        r.insert("trigger", trigger);
+    }
+    run
+}
+
+/// A run that did not start: status Skipped, no actions, the reason in the summary.
+fn not_started(workflow: &Workflow, reason: &str) -> FinishedRun {
+    let mut r = Object::new();
+    r.insert("status", Value::from(Status::Skipped.name()));
+    r.insert("reason", Value::from(reason));
+    r.insert("actions", Value::Object(Object::new()));
+    let name = workflow.trigger().map_or("manual", |(n, _)| n);
+    FinishedRun {
+        status: Status::Skipped,
+        error: None,
+        record: Value::Object(r),
+        summary: format!("trigger {name}: Skipped ({reason})\n"),
+        response: None,
+    }
+}
+
+/// Runs the actions for one trigger record.
+fn run_started(
+    workflow: &Workflow,
+    shared: &Shared,
+    parameters: Object,
+    trigger: Value,
+) -> Result<FinishedRun> {
+    let clock = Clock::new(shared.clock, shared.time_scale)?;
     let start = clock.start();
     let run_id = new_run_id();
-    let trigger = trigger_record(workflow, &options, start);
-    let info = workflow_info(&options.workflow_name, &run_id);
-    let mocks = std::sync::Arc::new(options.mocks);
+    let info = workflow_info(&shared.workflow_name, &run_id);
+    let mocks = std::sync::Arc::clone(&shared.mocks);
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut secrets = crate::runtime::Redactor::new();
     for p in workflow.parameters.iter().filter(|p| p.ty.is_secure()) {
@@ -269,7 +429,7 @@ pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
         }
     }
     let http::RunHttp { runtime: http, transport, clock: run_clock } =
-        http::runtime(&clock, &cancel, &mocks, options.transport, secrets)?;
+        http::runtime(&clock, &cancel, &mocks, shared.transport.clone(), secrets)?;
     let time_scale = clock.scale();
     let mut state = RunState::new(
         engine(),
@@ -282,7 +442,7 @@ pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
         cancel,
         run_id,
     );
-    state.connectors = options.connections.map(|bindings| http::ConnectorRun {
+    state.connectors = shared.connections.clone().map(|bindings| http::ConnectorRun {
         bindings,
         transport,
         clock: run_clock,
@@ -292,7 +452,7 @@ pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
     let real_start = Instant::now();
     let done = std::sync::atomic::AtomicBool::new(false);
     let status = std::thread::scope(|s| {
-        if options.progress && std::io::stderr().is_terminal() {
+        if shared.progress && std::io::stderr().is_terminal() {
             let (state, done) = (&state, &done);
             s.spawn(move || progress_display(state, done, real_start));
             let st = state.run_container(&workflow.actions, &frame);

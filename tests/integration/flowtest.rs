@@ -192,3 +192,32 @@ fn the_command_line_reports_and_exits() {
     }
     let _ = std::fs::remove_file(&junit);
 }
+
+#[test]
+fn trigger_conditions_can_be_tested() {
+    let dir = std::env::temp_dir().join(format!("flowexpr-flowtest-conditions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    std::fs::write(
+        dir.join("flow.json"),
+        r#"{"triggers": {"manual": {"type": "Request", "kind": "Http",
+              "conditions": [{"expression": "@equals(triggerBody()?['event'], 'paid')"}]}},
+            "actions": {"Note": {"type": "Compose", "inputs": "@triggerBody()?['id']"}}}"#,
+    )
+    .unwrap_or_default();
+    std::fs::write(
+        dir.join("conditions.flowtest.json"),
+        r#"{"flow": "flow.json", "cases": [
+             {"name": "paid starts a run", "trigger": {"body": {"event": "paid", "id": 4}},
+              "expect": {"status": "Succeeded", "assert": ["equals(outputs('Note'), 4)"]}},
+             {"name": "refunded starts none", "trigger": {"body": {"event": "refunded", "id": 5}},
+              "expect": {"status": "Skipped", "assert": ["equals(trigger()?['status'], 'Skipped')"]}},
+             {"name": "a wrong expectation fails", "trigger": {"body": {"event": "refunded"}},
+              "expect": {"status": "Succeeded"}}
+           ]}"#,
+    )
+    .unwrap_or_default();
+    let outcomes = run(&[dir.join("conditions.flowtest.json")]);
+    let passed: Vec<bool> = outcomes.iter().map(CaseOutcome::passed).collect();
+    assert_eq!(passed, [true, true, false], "{}", report(&outcomes));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -967,3 +967,94 @@ fn values_nested_deeper_each_iteration_are_stopped() {
     assert!(text.contains("more than 128 levels deep"), "{text}");
     assert_eq!(finished.status.name(), "Failed");
 }
+
+/// A definition whose manual trigger has these extra fields, with one Compose of the body.
+fn triggered(trigger_fields: &str) -> String {
+    format!(
+        r#"{{"triggers": {{"manual": {{"type": "Request", "kind": "Http" {trigger_fields}}}}},
+            "actions": {{"Echo": {{"type": "Compose", "inputs": "@triggerBody()?['id']"}}}}}}"#
+    )
+}
+
+fn with_body(body: &str) -> RunOptions {
+    RunOptions { trigger_body: Some(json(body)), ..options() }
+}
+
+#[test]
+fn trigger_conditions_start_a_run_or_skip_it() {
+    let def = triggered(
+        r#", "conditions": [{"expression": "@greater(triggerBody()?['id'], 1)"},
+                           {"expression": "@{equals(triggerOutputs()?['headers']?['Content-Type'], 'application/json')}"}]"#,
+    );
+    let met = run_with(&def, with_body(r#"{"id": 2}"#));
+    assert_eq!(met.status, Status::Succeeded, "{}", met.summary);
+    assert_eq!(eval(&met.record, "outputs('Echo')"), "2");
+
+    let not_met = run_with(&def, with_body(r#"{"id": 1}"#));
+    assert_eq!(not_met.status, Status::Skipped);
+    assert_eq!(eval(&not_met.record, "trigger()?['status']"), r#""Skipped""#);
+    assert_eq!(not_met.record.member("actions").map(|a| a.to_string()), Some("{}".to_string()));
+    assert!(not_met.summary.contains("conditions were not met"), "{}", not_met.summary);
+
+    // A condition that fails to evaluate stops the trigger, with the condition's pointer.
+    let def = triggered(r#", "conditions": [{"expression": "@div(1, triggerBody()?['id'])"}]"#);
+    let wf = Workflow::from_json_str(&def).unwrap_or_else(|e| panic!("{e:#}"));
+    let e = workflow::run(&wf, with_body(r#"{"id": 0}"#))
+        .err()
+        .map(|e| (e.pointer().map(str::to_string), e.to_string()));
+    assert!(
+        e.as_ref().is_some_and(|(p, m)| p.as_deref() == Some("/triggers/manual/conditions/0/expression")
+            && m.contains("the trigger condition failed")),
+        "{e:?}"
+    );
+    // Malformed conditions are definition errors at load time.
+    for (fields, pointer) in [
+        (r#", "conditions": {"expression": "@true"}"#, "/triggers/manual/conditions"),
+        (r#", "conditions": [{"exp": "@true"}]"#, "/triggers/manual/conditions/0"),
+        (r#", "conditions": [{"expression": "@equals(1"}]"#, "/triggers/manual/conditions/0/expression"),
+        (r#", "splitOn": ["@x"]"#, "/triggers/manual/splitOn"),
+    ] {
+        let e =
+            Workflow::from_json_str(&triggered(fields)).err().and_then(|e| e.pointer().map(str::to_string));
+        assert_eq!(e.as_deref(), Some(pointer), "{fields}");
+    }
+}
+
+#[test]
+fn split_on_starts_one_run_per_item() {
+    let def = triggered(
+        r#", "splitOn": "@triggerBody()?['value']",
+             "conditions": [{"expression": "@not(equals(triggerBody()?['id'], 2))"}]"#,
+    );
+    let wf = Workflow::from_json_str(&def).unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(wf.has_split_on());
+    let runs = workflow::fire(&wf, with_body(r#"{"value": [{"id": 1}, {"id": 2}, {"id": 3}]}"#))
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let statuses: Vec<Status> = runs.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Status::Succeeded, Status::Skipped, Status::Succeeded]);
+    // Each run sees its item as the trigger body; the condition is checked per item.
+    assert_eq!(eval(&runs[0].record, "outputs('Echo')"), "1");
+    assert_eq!(eval(&runs[2].record, "outputs('Echo')"), "3");
+    assert_eq!(eval(&runs[2].record, "triggerBody()"), r#"{"id":3}"#);
+    assert_eq!(eval(&runs[1].record, "trigger()?['outputs']?['body']?['id']"), "2");
+
+    // `run` wants exactly one run.
+    let one = run_with(&def, with_body(r#"{"value": [{"id": 7}]}"#));
+    assert_eq!(eval(&one.record, "outputs('Echo')"), "7");
+    let many =
+        workflow::run(&wf, with_body(r#"{"value": [{"id": 1}, {"id": 3}]}"#)).err().map(|e| e.to_string());
+    assert!(many.as_deref().is_some_and(|m| m.contains("gave 2 items")), "{many:?}");
+    let none = run_with(&def, with_body(r#"{"value": []}"#));
+    assert_eq!(none.status, Status::Skipped);
+    assert!(none.summary.contains("no items"), "{}", none.summary);
+
+    // Something other than an array stops the trigger.
+    let e = workflow::fire(&wf, with_body(r#"{"value": {"id": 1}}"#))
+        .err()
+        .map(|e| (e.pointer().map(str::to_string), e.to_string()));
+    assert!(
+        e.as_ref().is_some_and(|(p, m)| p.as_deref() == Some("/triggers/manual/splitOn")
+            && m.contains("must give an array; it gave Object")),
+        "{e:?}"
+    );
+}

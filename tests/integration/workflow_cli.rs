@@ -102,3 +102,44 @@ fn the_readme_command_runs_the_reconciliation_example() {
         "{stderr}"
     );
 }
+
+#[test]
+fn split_on_runs_every_item_and_conditions_skip() {
+    let dir = std::env::temp_dir().join(format!("flowexpr-run-split-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let flow = write(
+        &dir,
+        "split.json",
+        r#"{"triggers": {"manual": {"type": "Request", "kind": "Http", "splitOn": "@triggerBody()?['rows']",
+              "conditions": [{"expression": "@greater(triggerBody()?['n'], 0)"}]}},
+            "actions": {"Double": {"type": "Compose", "inputs": "@mul(triggerBody()?['n'], 2)"}}}"#,
+    );
+    let body = write(&dir, "rows.json", r#"{"rows": [{"n": 1}, {"n": 5}]}"#);
+    let (code, stdout, stderr) = flowexpr(&["run", &flow, "--trigger-body", &body, "--out", "-"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("run 1 of 2") && stderr.contains("run 2 of 2"), "{stderr}");
+    // The record is the array of the runs' records.
+    let records = flowexpr::value::from_json_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let doubled: Vec<String> = records
+        .as_array()
+        .map(|runs| {
+            runs.iter()
+                .map(|r| {
+                    r.member("actions").and_then(|a| a.member("Double")).and_then(|d| d.member("outputs"))
+                })
+                .map(|o| o.map(|o| o.to_string()).unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(doubled, ["2", "10"], "{stdout}");
+
+    let skipped = write(&dir, "skip.json", r#"{"rows": [{"n": 0}, {"n": 3}]}"#);
+    let (code, _, stderr) = flowexpr(&["run", &flow, "--trigger-body", &skipped]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("conditions were not met") && stderr.contains("run 1 ended Skipped"), "{stderr}");
+    let empty = write(&dir, "empty.json", r#"{"rows": []}"#);
+    let (code, _, stderr) = flowexpr(&["run", &flow, "--trigger-body", &empty]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("no run started"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -303,6 +303,7 @@ impl Bindings {
         };
         ActionRecord {
             name: name.to_string(),
+            action_type: action_type.to_string(),
             status,
             code,
             start_time,

@@ -194,6 +194,7 @@ impl HttpRuntime {
         let finish =
             |status, code: String, inputs, outputs, error, attempts, redactor: Redactor| ActionRecord {
                 name: action.name().to_string(),
+                action_type: "Http".into(),
                 status,
                 code,
                 start_time,

@@ -196,6 +196,8 @@ impl Outputs {
 pub struct ActionRecord {
     /// The action's name.
     pub name: String,
+    /// The action's type as the definition spells it (`Http`, `OpenApiConnection`, ...).
+    pub action_type: String,
     /// How it ended.
     pub status: ActionStatus,
     /// The code: the HTTP status name (`OK`, `NotFound`), or the failure's code.
@@ -255,7 +257,7 @@ impl ActionRecord {
         let r = &self.redactor;
         let mut o = Object::with_capacity(10);
         o.insert("name", Value::from(self.name.as_str()));
-        o.insert("type", Value::from("Http"));
+        o.insert("type", Value::from(self.action_type.as_str()));
         o.insert("status", Value::from(self.status.name()));
         o.insert("code", Value::from(self.code.as_str()));
         o.insert("startTime", Value::from(format_time(self.start_time)));
@@ -406,6 +408,7 @@ mod tests {
         redactor.add("tok-123456");
         ActionRecord {
             name: "HTTP_Get_Token".into(),
+            action_type: "Http".into(),
             status: ActionStatus::Succeeded,
             code: "OK".into(),
             start_time: t,

@@ -189,6 +189,7 @@ fn connector_actions_give_http_style_records() {
     );
     let record = b.execute_record("Get_issue", "OpenApiConnection", &inputs, &inputs, None, &options);
     let v = record.to_value();
+    assert_eq!(v.member("type").map(|s| s.to_text()).as_deref(), Some("OpenApiConnection"));
     assert_eq!(v.member("status").map(|s| s.to_text()).as_deref(), Some("Failed"));
     assert_eq!(v.member("code").map(|s| s.to_text()).as_deref(), Some("NotFound"));
     let attempts = v.member("attempts").and_then(|a| a.as_array().map(<[_]>::to_vec)).unwrap_or_default();

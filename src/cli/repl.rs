@@ -335,7 +335,7 @@ impl Repl {
     fn complete_name_argument(&self, before: &str) -> Option<(usize, Vec<Completion>)> {
         let quote = before.rfind('\'')?;
         // The quote must open a string: an odd number of quotes before the cursor.
-        if before.matches('\'').count() % 2 == 0 {
+        if before.matches('\'').count().is_multiple_of(2) {
             return None;
         }
         let head = before[..quote].trim_end().strip_suffix('(')?.trim_end();

@@ -729,6 +729,15 @@ impl Checker<'_> {
                 }
             }
         }
+        if function.name == "action" && !self.action_allowed(pointer, scope) {
+            self.report(
+                Severity::Error,
+                "action-outside",
+                "action() is allowed only in trackedProperties, an Until condition and a webhook's unsubscribe; use actions('Name') to read another action".into(),
+                pointer,
+                name_span,
+            );
+        }
         let Some(first) = call.args.first() else { return };
         let ExprKind::String(target) = &first.kind else { return };
         let arg_span = self.file_span(pointer, first.span);
@@ -763,6 +772,21 @@ impl Checker<'_> {
             }
             _ => {}
         }
+    }
+
+    /// May `action()` stand at this pointer? In `trackedProperties`, in a webhook's
+    /// `unsubscribe`, and in an Until action's `expression`.
+    fn action_allowed(&self, pointer: &str, scope: &Scope) -> bool {
+        let segments: Vec<&str> = pointer.split('/').collect();
+        if segments.iter().any(|s| *s == "trackedProperties" || *s == "unsubscribe") {
+            return true;
+        }
+        let until = scope
+            .action
+            .as_deref()
+            .and_then(|a| self.model.actions.get(a))
+            .is_some_and(|info| info.kind.eq_ignore_ascii_case("Until"));
+        until && segments.last() == Some(&"expression")
     }
 
     fn check_loop(

@@ -111,7 +111,7 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>, frame:
             let mut kept = Vec::new();
             for item in items.iter() {
                 let element = Frame::element(frame, item.clone());
-                let ectx = Ctx { run, frame: &element };
+                let ectx = Ctx { run, frame: &element, current: None };
                 match filter.render(&ectx) {
                     Ok(Value::Bool(true)) => kept.push(item.clone()),
                     Ok(Value::Bool(false)) => {}
@@ -140,7 +140,7 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>, frame:
             let mut out = Vec::with_capacity(items.len());
             for item in items.iter() {
                 let element = Frame::element(frame, item.clone());
-                match select.render(&Ctx { run, frame: &element }) {
+                match select.render(&Ctx { run, frame: &element, current: None }) {
                     Ok(v) => out.push(v),
                     Err(e) => return template_error(def, "/inputs/select", &e),
                 }
@@ -313,7 +313,7 @@ fn table(
             }
             for item in items.iter() {
                 let element = Frame::element(frame, item.clone());
-                let ectx = Ctx { run, frame: &element };
+                let ectx = Ctx { run, frame: &element, current: None };
                 let mut row = Vec::with_capacity(cols.len());
                 for (i, (_, v)) in cols.iter().enumerate() {
                     match v.render(&ectx) {

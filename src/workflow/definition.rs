@@ -232,6 +232,8 @@ pub(crate) struct ActionDef {
     pub inside_foreach: bool,
     pub secure_inputs: bool,
     pub secure_outputs: bool,
+    /// The compiled `trackedProperties`, evaluated when the action has finished.
+    pub tracked_properties: Option<Document>,
 }
 
 /// What an action does.
@@ -781,17 +783,22 @@ impl Loader<'_> {
                 ));
             }
         }
-        if let Some(t) = o.get_ci("trackedProperties") {
-            if t.to_string().len() > limits::MAX_TRACKED_PROPERTIES {
-                return Err(definition_error(
-                    &format!("{pointer}/trackedProperties"),
-                    format!(
-                        "trackedProperties are longer than {} characters",
-                        limits::MAX_TRACKED_PROPERTIES
-                    ),
-                ));
+        let tracked_properties = match o.get_ci("trackedProperties") {
+            None | Some(Value::Null) => None,
+            Some(t) => {
+                let at = format!("{pointer}/trackedProperties");
+                if t.to_string().len() > limits::MAX_TRACKED_PROPERTIES {
+                    return Err(definition_error(
+                        &at,
+                        format!(
+                            "trackedProperties are longer than {} characters",
+                            limits::MAX_TRACKED_PROPERTIES
+                        ),
+                    ));
+                }
+                Some(compile_at(self.engine, t, &at)?)
             }
-        }
+        };
         let run_after = parse_run_after(o, pointer)?;
         let inputs_raw = o.get_ci("inputs").cloned().unwrap_or_default();
         let inputs_pointer = format!("{pointer}/inputs");
@@ -1127,6 +1134,7 @@ impl Loader<'_> {
             inside_foreach: scope.in_foreach,
             secure_inputs: secure.iter().any(|s| s == "inputs"),
             secure_outputs: secure.iter().any(|s| s == "outputs"),
+            tracked_properties,
         })
     }
 }

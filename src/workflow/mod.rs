@@ -480,7 +480,7 @@ fn run_started(
     let actions = record::actions_section(workflow, &latest, &journal, &redactor);
     drop(journal);
     let mut outputs = Object::new();
-    let root_ctx = run::Ctx { run: &state, frame: &frame };
+    let root_ctx = run::Ctx { run: &state, frame: &frame, current: None };
     for (name, doc, _) in &workflow.outputs {
         let value = doc
             .render(&root_ctx)

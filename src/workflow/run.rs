@@ -211,6 +211,8 @@ pub(crate) struct RunState<'w> {
 pub(crate) struct Ctx<'a> {
     pub run: &'a RunState<'a>,
     pub frame: &'a Frame<'a>,
+    /// The record `action()` gives, where the service allows it (`trackedProperties`).
+    pub current: Option<&'a Value>,
 }
 
 impl Context for Ctx<'_> {
@@ -267,6 +269,10 @@ impl Context for Ctx<'_> {
 
     fn workflow(&self) -> Option<Value> {
         Some(self.run.workflow_info.clone())
+    }
+
+    fn current_action(&self) -> Option<Value> {
+        self.current.cloned()
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -327,7 +333,19 @@ impl<'w> RunState<'w> {
         self.cancel.load(Ordering::Relaxed)
     }
 
-    fn store(&self, def: &ActionDef, frame: &Frame<'_>, record: Value, real: Duration) {
+    fn store(&self, def: &ActionDef, frame: &Frame<'_>, mut record: Value, real: Duration) {
+        let ran = record.member("status").is_some_and(|s| s.as_str() != Some(Status::Skipped.name()));
+        if let (Some(tracked), true) = (&def.tracked_properties, ran) {
+            // Evaluated once the action has finished, with `action()` giving its record.
+            let ctx = Ctx { run: self, frame, current: Some(&record) };
+            let (member, value) = match tracked.render(&ctx) {
+                Ok(v) => ("trackedProperties", v),
+                Err(e) => ("trackedPropertiesError", Value::from(e.message())),
+            };
+            if let Value::Object(o) = &mut record {
+                o.insert(member, value);
+            }
+        }
         let k = key(&def.name);
         if let Some(local) = frame.innermost_local() {
             local.lock().unwrap_or_else(PoisonError::into_inner).records.insert(k.clone(), record.clone());
@@ -351,7 +369,7 @@ impl<'w> RunState<'w> {
     }
 
     fn ctx<'a>(&'a self, frame: &'a Frame<'a>) -> Ctx<'a> {
-        Ctx { run: self, frame }
+        Ctx { run: self, frame, current: None }
     }
 
     fn skip_record(&self, def: &ActionDef, code: &str, message: &str) -> Value {
@@ -811,7 +829,15 @@ impl<'w> RunState<'w> {
             acc.collect(&iteration);
             done.fetch_add(1, Ordering::Relaxed);
             index += 1;
-            match condition.eval(&self.engine, &self.ctx(&iteration)) {
+            // `action()` in the condition: the Until loop itself, still running.
+            let mut current = Object::with_capacity(4);
+            current.insert("name", Value::String(def.name.clone()));
+            current.insert("startTime", Value::from(timestamp(started)));
+            current.insert("status", Value::from("Running"));
+            current.insert("iterationCount", Value::Int(index));
+            let current = Value::Object(current);
+            let ctx = Ctx { run: self, frame: &iteration, current: Some(&current) };
+            match condition.eval(&self.engine, &ctx) {
                 Ok(true) => break,
                 Ok(false) => {}
                 Err(e) => {

@@ -18,6 +18,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
     ("run-after-cycle.json", &["run-after-cycle"]),
     ("run-after-status.json", &["run-after-status"]),
     ("outside-loop.json", &["outside-loop"]),
+    ("action-outside.json", &["action-outside"]),
     ("action-not-run.json", &["action-not-run"]),
     ("other-branch.json", &["action-not-run"]),
     ("parallel-branch.json", &["action-may-not-run"]),

@@ -1058,3 +1058,39 @@ fn split_on_starts_one_run_per_item() {
         "{e:?}"
     );
 }
+
+#[test]
+fn tracked_properties_are_evaluated_with_the_finished_action() {
+    let def = r#"{"triggers": {"manual": {"type": "Request", "kind": "Http"}},
+            "actions": {
+              "Price": {"type": "Compose", "inputs": {"sku": "@triggerBody()?['sku']", "amount": 12.5},
+                "trackedProperties": {"sku": "@action()?['outputs']?['sku']", "status": "@action()['status']",
+                                      "note": "order @{triggerBody()?['id']}"}},
+              "Broken": {"type": "Compose", "inputs": 1, "runAfter": {"Price": ["Succeeded"]},
+                "trackedProperties": {"x": "@div(1, 0)"}},
+              "Never": {"type": "Compose", "inputs": 1, "runAfter": {"Price": ["Failed"]},
+                "trackedProperties": {"x": "@action()['status']"}}
+            }}"#;
+    let finished = run_with(def, with_body(r#"{"id": 9, "sku": "A-1"}"#));
+    assert_eq!(finished.status, Status::Succeeded, "{}", finished.summary);
+    assert_eq!(
+        eval(&finished.record, "actions('Price')?['trackedProperties']"),
+        r#"{"sku":"A-1","status":"Succeeded","note":"order 9"}"#
+    );
+    // A failing expression does not fail the action; the record says why.
+    assert_eq!(eval(&finished.record, "actions('Broken')?['status']"), r#""Succeeded""#);
+    assert!(eval(&finished.record, "actions('Broken')?['trackedPropertiesError']").contains("div"));
+    // Skipped actions are not tracked.
+    assert_eq!(eval(&finished.record, "actions('Never')?['trackedProperties']"), "null");
+}
+
+#[test]
+fn action_in_an_until_condition_is_the_loop_itself() {
+    let def = r#"{"triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {"Poll": {"type": "Until", "limit": {"count": 10, "timeout": "PT1H"},
+            "expression": "@and(equals(action()?['name'], 'Poll'), equals(action()?['status'], 'Running'), greaterOrEquals(action()?['iterationCount'], 3))",
+            "actions": {"Step": {"type": "Compose", "inputs": "@iterationIndexes('Poll')"}}}}}"#;
+    let finished = run_with(def, options());
+    assert_eq!(finished.status, Status::Succeeded, "{}", finished.summary);
+    assert_eq!(eval(&finished.record, "actions('Poll')?['iterationCount']"), "3");
+}

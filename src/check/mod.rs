@@ -447,6 +447,9 @@ impl Checker<'_> {
             push_pointer_token(&mut p, name);
             self.check_run_after(name, action, &p, &names);
             self.check_type(action, &p);
+            if action.get("type").and_then(Json::as_str).is_some_and(|k| k.eq_ignore_ascii_case("Response")) {
+                self.check_response(name, &p);
+            }
             let mut inner = scope.clone();
             inner.action = Some(name.clone());
             let kind = action.get("type").and_then(Json::as_str).unwrap_or("");
@@ -484,6 +487,27 @@ impl Checker<'_> {
             }
         }
         self.check_cycles(actions, pointer);
+    }
+
+    /// The documentation does not allow a Response action in a parallel branch: every other
+    /// action must run before or after it (or in another branch of a condition). Real
+    /// definitions do it anyway (8 of the corpus), so it is a warning.
+    fn check_response(&mut self, name: &str, pointer: &str) {
+        let mut others: Vec<&String> = self.model.actions.keys().filter(|o| o.as_str() != name).collect();
+        others.sort();
+        let Some(other) =
+            others.into_iter().find(|o| matches!(self.order(o, name), Order::Parallel)).cloned()
+        else {
+            return;
+        };
+        let span = self.key_span(pointer);
+        self.report(
+            Severity::Warning,
+            "response-in-parallel",
+            format!("the Response action '{name}' runs in parallel with '{other}'; the documentation does not allow a Response in a parallel branch (make one run after the other)"),
+            pointer,
+            span,
+        );
     }
 
     fn check_run_after(&mut self, name: &str, action: &Json, pointer: &str, siblings: &HashSet<&str>) {

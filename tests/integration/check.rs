@@ -23,6 +23,7 @@ const GOLDEN: &[(&str, &[&str])] = &[
     ("other-branch.json", &["action-not-run"]),
     ("parallel-branch.json", &["action-may-not-run"]),
     ("hosted-only.json", &["hosted-only-action"]),
+    ("response-in-parallel.json", &["response-in-parallel"]),
     ("clean.json", &[]),
 ];
 

@@ -258,13 +258,13 @@ fn new_run_id() -> String {
 /// (the hosted service records a skipped trigger and starts no run). A `splitOn` trigger
 /// must give exactly one item here; [`fire`] runs every item.
 pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
-    let runs = fire(workflow, options)?;
-    let count = runs.len();
-    let mut runs = runs.into_iter();
-    match (runs.next(), count) {
-        (Some(only), 1) => Ok(only),
-        (_, 0) => Ok(not_started(workflow, "the trigger's splitOn expression gave no items; no run started")),
-        _ => Err(Error::new(
+    let firing = Firing::prepare(workflow, options)?;
+    match firing.triggers.len() {
+        0 => Ok(not_started(workflow, "the trigger's splitOn expression gave no items; no run started")),
+        1 => firing.run_all(workflow)?.into_iter().next().ok_or_else(|| {
+            Error::new(ErrorKind::Definition, "the trigger started no run")
+        }),
+        count => Err(Error::new(
             ErrorKind::Unsupported,
             format!(
                 "the trigger's splitOn expression gave {count} items, so the trigger starts {count} runs; `flowexpr run` shows them all (the library's workflow::fire), or give a trigger body with one item"
@@ -278,50 +278,82 @@ pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
 /// `triggerBody()`. A run whose trigger `conditions` are not met has status Skipped and no
 /// actions. Mocks are shared across the runs (a sequence continues from run to run).
 pub fn fire(workflow: &Workflow, options: RunOptions) -> Result<Vec<FinishedRun>> {
-    let parameters = params::resolve(workflow, &options.parameters, &options.environment)?;
-    check_actions_runnable(workflow, &options.mocks, options.connections.is_some())?;
-    let start = Clock::new(options.clock, options.time_scale)?.start();
-    let trigger = trigger_record(workflow, &options, start);
-    let def = workflow.trigger.as_ref();
-    let context = |trigger: &Value| crate::eval::RunContext {
+    Firing::prepare(workflow, options)?.run_all(workflow)
+}
+
+/// A trigger event, ready to run: one trigger record per run it starts.
+struct Firing {
+    parameters: Object,
+    start: DateTime<Utc>,
+    triggers: Vec<Value>,
+    shared: Shared,
+}
+
+impl Firing {
+    /// Resolves the parameters, checks that every action can run, and splits the trigger's
+    /// output (`splitOn`). Nothing runs yet.
+    fn prepare(workflow: &Workflow, options: RunOptions) -> Result<Firing> {
+        let parameters = params::resolve(workflow, &options.parameters, &options.environment)?;
+        check_actions_runnable(workflow, &options.mocks, options.connections.is_some())?;
+        let start = Clock::new(options.clock, options.time_scale)?.start();
+        let trigger = trigger_record(workflow, &options, start);
+        let triggers = match workflow.trigger.as_ref().and_then(|t| t.split_on.as_ref()) {
+            None => vec![trigger],
+            Some((pointer, doc)) => {
+                let items = doc.render(&trigger_context(&parameters, &trigger, start));
+                split_trigger(&trigger, pointer, items)?
+            }
+        };
+        let shared = Shared {
+            mocks: std::sync::Arc::new(options.mocks),
+            transport: options.transport,
+            connections: options.connections,
+            clock: options.clock,
+            time_scale: options.time_scale,
+            progress: options.progress,
+            workflow_name: options.workflow_name,
+        };
+        Ok(Firing { parameters, start, triggers, shared })
+    }
+
+    /// Checks each trigger record's `conditions` and runs the ones that meet them.
+    fn run_all(self, workflow: &Workflow) -> Result<Vec<FinishedRun>> {
+        let conditions = workflow.trigger.as_ref().map(|t| t.conditions.as_slice()).unwrap_or_default();
+        let mut runs = Vec::with_capacity(self.triggers.len());
+        for trigger in self.triggers {
+            let mut met = true;
+            for (pointer, doc) in conditions {
+                let value =
+                    doc.render(&trigger_context(&self.parameters, &trigger, self.start)).map_err(|e| {
+                        Error::new(
+                            ErrorKind::Definition,
+                            format!("the trigger condition failed: {}", e.message()),
+                        )
+                        .with_pointer(pointer.clone())
+                    })?;
+                if !is_true(&value) {
+                    met = false;
+                    break;
+                }
+            }
+            runs.push(if met {
+                run_started(workflow, &self.shared, self.parameters.clone(), trigger)?
+            } else {
+                skipped_run(workflow, &self.parameters, trigger)
+            });
+        }
+        Ok(runs)
+    }
+}
+
+/// What the trigger's `splitOn` and `conditions` see: the parameters and the trigger.
+fn trigger_context(parameters: &Object, trigger: &Value, start: DateTime<Utc>) -> crate::eval::RunContext {
+    crate::eval::RunContext {
         parameters: parameters.clone(),
         trigger: trigger.clone(),
         clock: Some(start),
         ..Default::default()
-    };
-    let triggers = match def.and_then(|t| t.split_on.as_ref()) {
-        None => vec![trigger],
-        Some((pointer, doc)) => split_trigger(&trigger, pointer, doc.render(&context(&trigger)))?,
-    };
-    let shared = Shared {
-        mocks: std::sync::Arc::new(options.mocks),
-        transport: options.transport,
-        connections: options.connections,
-        clock: options.clock,
-        time_scale: options.time_scale,
-        progress: options.progress,
-        workflow_name: options.workflow_name,
-    };
-    let mut runs = Vec::with_capacity(triggers.len());
-    for trigger in triggers {
-        let mut met = true;
-        for (pointer, doc) in def.map(|t| t.conditions.as_slice()).unwrap_or_default() {
-            let value = doc.render(&context(&trigger)).map_err(|e| {
-                Error::new(ErrorKind::Definition, format!("the trigger condition failed: {}", e.message()))
-                    .with_pointer(pointer.clone())
-            })?;
-            if !is_true(&value) {
-                met = false;
-                break;
-            }
-        }
-        runs.push(if met {
-            run_started(workflow, &shared, parameters.clone(), trigger)?
-        } else {
-            skipped_run(workflow, trigger)
-        });
     }
-    Ok(runs)
 }
 
 /// What every run of one firing shares.
@@ -380,7 +412,7 @@ fn split_trigger(trigger: &Value, pointer: &str, items: Result<Value>) -> Result
 }
 
 /// The record of a trigger whose conditions were not met: no actions ran.
-fn skipped_run(workflow: &Workflow, trigger: Value) -> FinishedRun {
+fn skipped_run(workflow: &Workflow, parameters: &Object, trigger: Value) -> FinishedRun {
     let mut run = not_started(workflow, "the trigger's conditions were not met; no run started");
     let mut trigger = trigger;
     if let Value::Object(t) = &mut trigger {
@@ -388,7 +420,7 @@ fn skipped_run(workflow: &Workflow, trigger: Value) -> FinishedRun {
         t.insert("code", Value::from("Skipped"));
     }
     if let Value::Object(r) = &mut run.record {
-        r.insert("trigger", trigger);
+        r.insert("trigger", record::Redactor::new(workflow, parameters).value(&trigger));
     }
     run
 }

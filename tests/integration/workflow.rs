@@ -1038,7 +1038,26 @@ fn split_on_starts_one_run_per_item() {
     assert_eq!(eval(&runs[2].record, "triggerBody()"), r#"{"id":3}"#);
     assert_eq!(eval(&runs[1].record, "trigger()?['outputs']?['body']?['id']"), "2");
 
-    // `run` wants exactly one run.
+    // `run` wants exactly one run, and refuses before running anything.
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let with_http = def.replace(
+        r#""Echo": {"type": "Compose", "inputs": "@triggerBody()?['id']"}"#,
+        r#""Echo": {"type": "Http", "inputs": {"method": "GET", "uri": "http://127.0.0.1:9/x"}}"#,
+    );
+    let http_wf = Workflow::from_json_str(&with_http).unwrap_or_else(|e| panic!("{e:#}"));
+    let counting = RunOptions {
+        transport: Some(std::sync::Arc::new(Counting(std::sync::Arc::clone(&sent)))),
+        ..with_body(r#"{"value": [{"id": 1}, {"id": 3}]}"#)
+    };
+    assert!(workflow::run(&http_wf, counting).is_err());
+    assert_eq!(sent.load(std::sync::atomic::Ordering::SeqCst), 0);
+    // `fire` runs both, each sending its request.
+    let counting = RunOptions {
+        transport: Some(std::sync::Arc::new(Counting(std::sync::Arc::clone(&sent)))),
+        ..with_body(r#"{"value": [{"id": 1}, {"id": 3}]}"#)
+    };
+    assert_eq!(workflow::fire(&http_wf, counting).map(|runs| runs.len()).ok(), Some(2));
+    assert_eq!(sent.load(std::sync::atomic::Ordering::SeqCst), 2);
     let one = run_with(&def, with_body(r#"{"value": [{"id": 7}]}"#));
     assert_eq!(eval(&one.record, "outputs('Echo')"), "7");
     let many =
@@ -1093,4 +1112,19 @@ fn action_in_an_until_condition_is_the_loop_itself() {
     let finished = run_with(def, options());
     assert_eq!(finished.status, Status::Succeeded, "{}", finished.summary);
     assert_eq!(eval(&finished.record, "actions('Poll')?['iterationCount']"), "3");
+}
+
+/// A transport that only counts what it is asked to send.
+struct Counting(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl flowexpr::runtime::transport::Transport for Counting {
+    fn send(
+        &self,
+        _: &flowexpr::runtime::transport::HttpRequest,
+        _: std::time::Duration,
+    ) -> Result<flowexpr::runtime::transport::HttpResponse, flowexpr::runtime::transport::TransportError>
+    {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(flowexpr::runtime::transport::HttpResponse::new(200))
+    }
 }

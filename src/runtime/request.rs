@@ -213,7 +213,15 @@ fn form_body(body: &Value) -> Result<Value, InputError> {
         let refs: Vec<crate::mime::Part<'_>> =
             parts.iter().map(|(headers, data)| crate::mime::Part { headers, data }).collect();
         let (bytes, boundary) = crate::mime::write_multipart(&refs);
-        let sent_type = format!("{}; boundary={boundary}", content_type.trim().trim_end_matches(';'));
+        // Our boundary replaces any the envelope names (the parts were not written with it).
+        let mut sent_type: Vec<&str> = content_type
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && !p.to_ascii_lowercase().starts_with("boundary="))
+            .collect();
+        let boundary_param = format!("boundary={boundary}");
+        sent_type.push(&boundary_param);
+        let sent_type = sent_type.join("; ");
         return Ok(Value::binary(Binary::new(sent_type, bytes)));
     }
     let content_type = content_type.unwrap_or_else(|| "application/x-www-form-urlencoded".into());
@@ -513,6 +521,37 @@ pub fn decode_body(response: &HttpResponse) -> Result<Option<Value>, BodyError> 
 mod tests {
     use super::*;
     use crate::value::from_json_str;
+
+    #[test]
+    fn form_envelopes_become_encoded_bodies() {
+        let body = |json: &str| form_body(&from_json_str(json).unwrap_or_default());
+        // The envelope's own parameters stay; its boundary gives way to ours.
+        let mixed = body(
+            r#"{"$content-type": "multipart/mixed; boundary=abc; charset=utf-8", "$multipart": [{"body": "x"}]}"#,
+        );
+        let b = mixed.ok().and_then(|v| v.as_binary().cloned());
+        assert_eq!(
+            b.as_ref().map(|b| b.content_type().to_string()).as_deref(),
+            Some("multipart/mixed; charset=utf-8; boundary=flowexpr-boundary-0")
+        );
+        assert_eq!(
+            b.map(|b| b.bytes().to_vec()),
+            Some(b"--flowexpr-boundary-0\r\n\r\nx\r\n--flowexpr-boundary-0--\r\n".to_vec())
+        );
+        // $formdata values are written as the language writes them.
+        let form = body(
+            r#"{"$formdata": [{"key": "n", "value": 5}, {"key": "ok", "value": true}, {"key": "e", "value": null}]}"#,
+        );
+        let b = form.ok().and_then(|v| v.as_binary().cloned());
+        assert_eq!(
+            b.as_ref().map(|b| b.content_type().to_string()).as_deref(),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(b.map(|b| b.bytes().to_vec()), Some(b"n=5&ok=True&e=".to_vec()));
+        // Other objects, and envelopes without a form member, are kept as they are.
+        let plain = r#"{"$content-type": "application/json", "a": 1}"#;
+        assert_eq!(body(plain).ok(), from_json_str(plain).ok());
+    }
 
     #[test]
     fn queries_are_encoded_like_escape_data_string() {

@@ -47,6 +47,9 @@ pub struct HttpAction {
     pub suppress_workflow_headers: bool,
     /// `runtimeConfiguration.paginationPolicy.minimumItemCount`.
     pub minimum_item_count: Option<u32>,
+    /// `runtimeConfiguration.contentTransfer.transferMode: Chunked`: uploads and downloads
+    /// use the service's chunking protocol.
+    pub chunked_transfer: bool,
     /// `runtimeConfiguration.secureData` names `inputs`.
     pub secure_inputs: bool,
     /// `runtimeConfiguration.secureData` names `outputs`.
@@ -125,6 +128,7 @@ impl HttpAction {
             disable_async_pattern: false,
             suppress_workflow_headers: false,
             minimum_item_count: None,
+            chunked_transfer: false,
             secure_inputs: false,
             secure_outputs: false,
             timeout: None,
@@ -242,6 +246,18 @@ impl HttpAction {
                         "'minimumItemCount' must be an integer from 1 to {MAX_MINIMUM_ITEM_COUNT}; it is {}",
                         other.to_text()
                     ),
+                    ))
+                }
+            }
+        }
+        if let Some(transfer) = config.member("contentTransfer") {
+            match transfer.member("transferMode") {
+                None | Some(Value::Null) => {}
+                Some(Value::String(m)) if m.eq_ignore_ascii_case("chunked") => self.chunked_transfer = true,
+                Some(other) => {
+                    return Err(definition_error(
+                        "/runtimeConfiguration/contentTransfer/transferMode",
+                        format!("'transferMode' may only be \"Chunked\", not {}", other.to_text()),
                     ))
                 }
             }

@@ -531,6 +531,35 @@ struct Run<'a> {
 
 type Finished = (ActionStatus, String, Outputs, Option<ActionError>);
 
+/// The chunk size of an upload when the endpoint suggests none.
+const DEFAULT_CHUNK_SIZE: usize = 4 * 1024 * 1024;
+
+/// The largest content a chunked download assembles (the service's limit for chunked
+/// messages is 1 GB).
+const MAX_CHUNKED_DOWNLOAD: usize = 1024 * 1024 * 1024;
+
+/// The `x-ms-chunk-size` an endpoint suggests.
+fn chunk_size_of(response: &HttpResponse) -> Option<usize> {
+    response.header("x-ms-chunk-size").and_then(|s| s.trim().parse::<usize>().ok()).filter(|n| *n > 0)
+}
+
+/// `bytes=0-1023` or `bytes 0-1023` → 1023.
+fn range_end(value: &str) -> Option<usize> {
+    let v = value.trim();
+    let v = v.strip_prefix("bytes").unwrap_or(v).trim_start_matches(['=', ' ']);
+    let (_, end) = v.split('/').next()?.split_once('-')?;
+    end.trim().parse().ok()
+}
+
+/// `bytes 0-1023/10100` (or with `=`) → (0, 1023, 10100).
+fn content_range(value: &str) -> Option<(usize, usize, usize)> {
+    let v = value.trim();
+    let v = v.strip_prefix("bytes").unwrap_or(v).trim_start_matches(['=', ' ']);
+    let (range, total) = v.split_once('/')?;
+    let (from, to) = range.split_once('-')?;
+    Some((from.trim().parse().ok()?, to.trim().parse().ok()?, total.trim().parse().ok()?))
+}
+
 impl Run<'_> {
     fn run(&mut self) -> Result<Finished, Stop> {
         if let Some(Authentication::ManagedServiceIdentity { .. }) = &self.spec.authentication {
@@ -548,7 +577,12 @@ impl Run<'_> {
         let body = encode_body(&self.spec.body);
         let method = self.spec.method.clone();
         let url = self.spec.url();
-        let mut exchange = self.send(AttemptKind::Request, &method, &url, body.as_ref())?;
+        if self.action.chunked_transfer && matches!(method.as_str(), "POST" | "PUT") {
+            if let Some(body) = &body {
+                return self.upload_chunked(&method, &url, body);
+            }
+        }
+        let mut exchange = self.send(AttemptKind::Request, &method, &url, body.as_ref(), &[])?;
 
         // The asynchronous pattern: poll the Location of a 202 until another answer comes.
         let mut poll_url: Option<String> = None;
@@ -571,15 +605,18 @@ impl Run<'_> {
             self.note_wait(wait, reason);
             self.wait(wait)?;
             poll_url = Some(location.clone());
-            exchange = self.send(AttemptKind::Poll, "GET", &location, None)?;
+            exchange = self.send(AttemptKind::Poll, "GET", &location, None, &[])?;
         }
 
-        let (response, url) = match exchange {
+        let (mut response, url) = match exchange {
             Exchange::Answered(r, u) => (r, u),
             Exchange::NoAnswer(e) => {
                 return Err(Stop::Failed(transport_failure(&e, self.rt.request_timeout)))
             }
         };
+        if self.action.chunked_transfer && method == "GET" && response.status == 206 {
+            response = self.download_rest(response, &url)?;
+        }
         let status = response.status;
         let headers = headers_object(&response.headers);
         let body = match decode_body(&response) {
@@ -613,6 +650,135 @@ impl Run<'_> {
             };
             Ok((ActionStatus::Failed, code, outputs, Some(error)))
         }
+    }
+
+    /// The service's chunked upload: an empty POST or PUT announcing the size
+    /// (`x-ms-transfer-mode: chunked`, `x-ms-content-length`), answered 200 with a `Location`
+    /// (and perhaps `x-ms-chunk-size`); then PATCH requests to that location, each with a
+    /// `Content-Range: bytes=first-last/total`, each confirmed by a 2xx with the `Range`
+    /// received so far. The outputs are those of the last answer.
+    fn upload_chunked(&mut self, method: &str, url: &str, body: &EncodedBody) -> Result<Finished, Stop> {
+        let total = body.bytes.len();
+        let start = [
+            ("x-ms-transfer-mode".to_string(), "chunked".to_string()),
+            ("x-ms-content-length".to_string(), total.to_string()),
+        ];
+        let answer = self.send(AttemptKind::Request, method, url, None, &start)?;
+        let (response, from) = self.answered(answer)?;
+        if response.status != 200 {
+            return self.finish(response, "The endpoint did not start the chunked upload".into());
+        }
+        let Some(location) = response.header("location").map(|l| resolve_link(&from, l)) else {
+            return self.finish(
+                response,
+                "The endpoint answered the start of the chunked upload without a Location header; it does not support the chunking protocol".into(),
+            );
+        };
+        let mut chunk_size = chunk_size_of(&response).unwrap_or(DEFAULT_CHUNK_SIZE);
+        let mut first = 0usize;
+        let mut last_response = response;
+        while first < total {
+            let end = first.saturating_add(chunk_size).min(total);
+            let chunk = EncodedBody {
+                bytes: body.bytes.get(first..end).unwrap_or_default().to_vec(),
+                default_content_type: body.default_content_type.clone(),
+            };
+            let range = [("Content-Range".to_string(), format!("bytes={first}-{}/{total}", end - 1))];
+            let answer = self.send(AttemptKind::Chunk, "PATCH", &location, Some(&chunk), &range)?;
+            let (response, _) = self.answered(answer)?;
+            if !(200..300).contains(&response.status) {
+                return self
+                    .finish(response, format!("The chunk at bytes {first}-{} was not accepted", end - 1));
+            }
+            // The endpoint says what it has received; carry on from there.
+            let received = response.header("range").and_then(range_end).map_or(end, |e| e.saturating_add(1));
+            if received <= first {
+                return self.finish(
+                    response,
+                    format!(
+                        "The endpoint confirmed no progress after the chunk at bytes {first}-{}",
+                        end - 1
+                    ),
+                );
+            }
+            chunk_size = chunk_size_of(&response).unwrap_or(chunk_size);
+            first = received;
+            last_response = response;
+        }
+        self.finish(last_response, String::new())
+    }
+
+    /// The rest of a chunked download: after a 206, GETs with `Range: bytes=first-last`
+    /// until the total of the first `Content-Range` is read. The result is one 200 answer
+    /// with the whole content.
+    fn download_rest(&mut self, first: HttpResponse, url: &str) -> Result<HttpResponse, Stop> {
+        let fail = |message: String| Stop::Failed(ActionError { code: "BadRequest".into(), message });
+        let Some((0, end, total)) = first.header("content-range").and_then(content_range) else {
+            return Ok(first);
+        };
+        if first.body.len() != end.saturating_add(1) {
+            return Err(fail(format!(
+                "The chunked download's first answer says bytes 0-{end} but holds {} bytes.",
+                first.body.len()
+            )));
+        }
+        if total > MAX_CHUNKED_DOWNLOAD {
+            return Err(fail(format!(
+                "The chunked download is {total} bytes; the limit is {MAX_CHUNKED_DOWNLOAD} bytes."
+            )));
+        }
+        let step = first.body.len().max(1);
+        let HttpResponse { mut headers, body: mut content, .. } = first;
+        let mut next = end.saturating_add(1);
+        while next < total {
+            let last = next.saturating_add(step - 1).min(total - 1);
+            let range = [("Range".to_string(), format!("bytes={next}-{last}"))];
+            let answer = self.send(AttemptKind::Chunk, "GET", url, None, &range)?;
+            let (response, _) = self.answered(answer)?;
+            let got = response.header("content-range").and_then(content_range);
+            match (response.status, got) {
+                (206, Some((from, to, _)))
+                    if from == next && to >= from && response.body.len() == to - from + 1 =>
+                {
+                    content.extend_from_slice(&response.body);
+                    next = to.saturating_add(1);
+                }
+                (status, _) => {
+                    return Err(fail(format!(
+                        "The chunked download stopped: asking for bytes {next}-{last} got status {status} with Content-Range {}.",
+                        response.header("content-range").unwrap_or("(none)")
+                    )))
+                }
+            }
+        }
+        headers.retain(|(k, _)| {
+            !k.eq_ignore_ascii_case("content-range") && !k.eq_ignore_ascii_case("content-length")
+        });
+        Ok(HttpResponse { status: 200, headers, body: content })
+    }
+
+    /// The answer of an exchange, or the failure that ends the action.
+    fn answered(&self, exchange: Exchange) -> Result<(HttpResponse, String), Stop> {
+        match exchange {
+            Exchange::Answered(r, u) => Ok((r, u)),
+            Exchange::NoAnswer(e) => Err(Stop::Failed(transport_failure(&e, self.rt.request_timeout))),
+        }
+    }
+
+    /// The outcome of a chunked upload from its last answer: Succeeded on a 2xx, else
+    /// Failed with `why` and the outputs kept.
+    fn finish(&self, response: HttpResponse, why: String) -> Result<Finished, Stop> {
+        let status = response.status;
+        let headers = headers_object(&response.headers);
+        let body = decode_body(&response).unwrap_or_else(|e| Some(Value::from(e.text)));
+        let outputs = Outputs { status_code: status, headers, body };
+        let code = status_code_name(status);
+        if why.is_empty() && (200..300).contains(&status) {
+            return Ok((ActionStatus::Succeeded, code, outputs, None));
+        }
+        let code = if (200..300).contains(&status) { "BadRequest".to_string() } else { code };
+        let message = format!("{why}: status code '{status}'.");
+        Ok((ActionStatus::Failed, code.clone(), outputs, Some(ActionError { code, message })))
     }
 
     /// Follows `nextLink` / `@odata.nextLink` until `minimum` items are collected or no
@@ -649,7 +815,7 @@ impl Run<'_> {
                 return Ok(Some((ActionStatus::Failed, error.code.clone(), outputs.clone(), Some(error))));
             }
             let url = resolve_link(&page_url, &next);
-            let exchange = self.send(AttemptKind::Page, "GET", &url, None)?;
+            let exchange = self.send(AttemptKind::Page, "GET", &url, None, &[])?;
             let response = match exchange {
                 Exchange::Answered(r, _) => r,
                 Exchange::NoAnswer(e) => {
@@ -700,19 +866,26 @@ impl Run<'_> {
         Ok(None)
     }
 
-    /// Sends a request with the retry policy; returns the last answer (or failure).
+    /// Sends a request with the retry policy; returns the last answer (or failure). `extra`
+    /// headers replace the action's headers of the same name.
     fn send(
         &mut self,
         kind: AttemptKind,
         method: &str,
         url: &str,
         body: Option<&EncodedBody>,
+        extra: &[(String, String)],
     ) -> Result<Exchange, Stop> {
         let policy: RetryPolicy = self.spec.retry_policy.clone();
         let mut number = 1u32;
         loop {
             let auth_header = self.auth_header()?;
-            let (headers, _) = build_headers(&self.spec, method, body, auth_header, &self.workflow_headers);
+            let (mut headers, _) =
+                build_headers(&self.spec, method, body, auth_header, &self.workflow_headers);
+            for (k, v) in extra {
+                headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
+                headers.push((k.clone(), v.clone()));
+            }
             let request = HttpRequest {
                 method: method.to_string(),
                 url: url.to_string(),

@@ -72,6 +72,8 @@ pub enum AttemptKind {
     Page,
     /// A token request to the OAuth authority.
     Token,
+    /// A further chunk of a chunked upload or download (`contentTransfer`).
+    Chunk,
 }
 
 impl AttemptKind {
@@ -82,6 +84,7 @@ impl AttemptKind {
             AttemptKind::Poll => "poll",
             AttemptKind::Page => "page",
             AttemptKind::Token => "token",
+            AttemptKind::Chunk => "chunk",
         }
     }
 }

@@ -1124,3 +1124,134 @@ fn dry_run_renders_without_sending() {
     assert_eq!(shown.member("droppedHeaders"), Some(json(r#"["Accept-Encoding"]"#)));
     assert!(server.received().is_empty());
 }
+
+/// The kinds of the attempts a record lists (`request`, `chunk`, ...).
+fn attempt_kinds(record: &ActionRecord) -> Vec<&'static str> {
+    record.attempts.iter().map(|a| a.kind.name()).collect()
+}
+
+#[test]
+fn chunked_upload_follows_the_services_protocol() {
+    let server = TestServer::start(|r, _| match r.method.as_str() {
+        // The start: a suggested chunk size and where to send the chunks.
+        "POST" => Reply::new(200).header("Location", "/uploads/7").header("x-ms-chunk-size", "4"),
+        // Each chunk is confirmed with the range received so far.
+        "PATCH" => {
+            let end =
+                r.header("content-range").and_then(|v| v.split(['-', '/']).nth(1)).unwrap_or("0").to_string();
+            let reply = Reply::json(200, r#"{"stored": true}"#).header("Range", &format!("bytes=0-{end}"));
+            if end == "9" {
+                reply
+            } else {
+                reply.header("x-ms-chunk-size", "4")
+            }
+        }
+        _ => Reply::new(405),
+    });
+    let a = action(
+        "Upload",
+        &format!(
+            r#"{{"type": "Http", "runtimeConfiguration": {{"contentTransfer": {{"transferMode": "Chunked"}}}},
+                "inputs": {{"method": "POST", "uri": "{}/files", "headers": {{"Content-Type": "text/csv"}}, "body": "0123456789"}}}}"#,
+            server.url("")
+        ),
+    );
+    let record = runtime().execute(&a, &RunContext::new());
+    assert_eq!(record.status, ActionStatus::Succeeded, "{}", record.to_value());
+    assert_eq!(attempt_kinds(&record), ["request", "chunk", "chunk", "chunk"]);
+    assert_eq!(body_text(&record), r#"{"stored":true}"#);
+    let got = server.received();
+    assert_eq!((got[0].method.as_str(), got[0].body.len()), ("POST", 0));
+    assert_eq!(got[0].header("x-ms-transfer-mode"), Some("chunked"));
+    assert_eq!(got[0].header("x-ms-content-length"), Some("10"));
+    let chunks: Vec<(String, &str, String, Option<&str>)> = got[1..]
+        .iter()
+        .map(|r| (r.method.clone(), r.path(), r.body_text(), r.header("content-range")))
+        .collect();
+    assert_eq!(
+        chunks,
+        [
+            ("PATCH".to_string(), "/uploads/7", "0123".to_string(), Some("bytes=0-3/10")),
+            ("PATCH".to_string(), "/uploads/7", "4567".to_string(), Some("bytes=4-7/10")),
+            ("PATCH".to_string(), "/uploads/7", "89".to_string(), Some("bytes=8-9/10")),
+        ]
+    );
+    assert!(got[1..].iter().all(|r| r.header("content-type") == Some("text/csv")));
+
+    // An endpoint that does not speak the protocol fails the action, saying so.
+    let plain = TestServer::start(|_, _| Reply::json(201, r#"{"id": 1}"#));
+    let a = action(
+        "Upload",
+        &format!(
+            r#"{{"type": "Http", "runtimeConfiguration": {{"contentTransfer": {{"transferMode": "chunked"}}}},
+                "inputs": {{"method": "PUT", "uri": "{}/files", "body": {{"big": true}}}}}}"#,
+            plain.url("")
+        ),
+    );
+    let record = runtime().execute(&a, &RunContext::new());
+    assert_eq!(record.status, ActionStatus::Failed);
+    let message = record.error.map(|e| e.message).unwrap_or_default();
+    assert!(message.contains("did not start the chunked upload"), "{message}");
+    assert_eq!(plain.received().len(), 1);
+}
+
+/// A GET of `/big.txt` with chunked transfer on.
+fn chunked_get(server: &TestServer) -> HttpAction {
+    action(
+        "Download",
+        &format!(
+            r#"{{"type": "Http", "runtimeConfiguration": {{"contentTransfer": {{"transferMode": "Chunked"}}}},
+                "inputs": {{"method": "GET", "uri": "{}/big.txt"}}}}"#,
+            server.url("")
+        ),
+    )
+}
+
+#[test]
+fn chunked_download_assembles_the_parts() {
+    const CONTENT: &[u8] = b"abcdefghij";
+    let server = TestServer::start(|r, _| {
+        let (from, to) = match r.header("range").and_then(|v| v.strip_prefix("bytes=")) {
+            Some(range) => {
+                let (a, b) = range.split_once('-').unwrap_or(("0", "3"));
+                (a.parse::<usize>().unwrap_or(0), b.parse::<usize>().unwrap_or(3).min(CONTENT.len() - 1))
+            }
+            None => (0, 3),
+        };
+        Reply::new(206)
+            .header("Content-Type", "text/plain")
+            .header("Content-Range", &format!("bytes {from}-{to}/{}", CONTENT.len()))
+            .body(&CONTENT[from..=to])
+    });
+    let record = runtime().execute(&chunked_get(&server), &RunContext::new());
+    assert_eq!(record.status, ActionStatus::Succeeded, "{}", record.to_value());
+    assert_eq!(record.outputs.as_ref().map(|o| o.status_code), Some(200));
+    assert_eq!(record.body().and_then(|b| b.as_str().map(str::to_string)).as_deref(), Some("abcdefghij"));
+    assert_eq!(attempt_kinds(&record), ["request", "chunk", "chunk"]);
+    let ranges: Vec<Option<String>> =
+        server.received().iter().map(|r| r.header("range").map(str::to_string)).collect();
+    assert_eq!(ranges, [None, Some("bytes=4-7".into()), Some("bytes=8-9".into())]);
+
+    // A part that does not hold what its Content-Range says ends the download.
+    let liar = TestServer::start(|r, _| match r.header("range") {
+        None => Reply::new(206).header("Content-Range", "bytes 0-3/10").body(b"abcd"),
+        Some(_) => Reply::new(206).header("Content-Range", "bytes 4-7/10").body(b"e"),
+    });
+    let record = runtime().execute(&chunked_get(&liar), &RunContext::new());
+    assert_eq!(record.status, ActionStatus::Failed);
+    assert!(record.error.map(|e| e.message).unwrap_or_default().contains("chunked download stopped"));
+    let bad = HttpAction::from_json_str(
+        "X",
+        r#"{"type": "Http", "runtimeConfiguration": {"contentTransfer": {"transferMode": "Streaming"}}, "inputs": {"method": "GET", "uri": "http://127.0.0.1:9/"}}"#,
+    );
+    assert_eq!(
+        bad.err().and_then(|e| e.pointer().map(str::to_string)).as_deref(),
+        Some("/runtimeConfiguration/contentTransfer/transferMode")
+    );
+
+    // Without chunking, a 206 is an answer like any other.
+    let plain = action("Download", &format!(r#"{{"method": "GET", "uri": "{}/big.txt"}}"#, server.url("")));
+    let record = runtime().execute(&plain, &RunContext::new());
+    assert_eq!(record.outputs.as_ref().map(|o| o.status_code), Some(206));
+    assert_eq!(record.body().and_then(|b| b.as_str().map(str::to_string)).as_deref(), Some("abcd"));
+}

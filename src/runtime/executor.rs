@@ -876,23 +876,36 @@ impl Run<'_> {
         body: Option<&EncodedBody>,
         extra: &[(String, String)],
     ) -> Result<Exchange, Stop> {
-        let policy: RetryPolicy = self.spec.retry_policy.clone();
-        let mut number = 1u32;
-        loop {
-            let auth_header = self.auth_header()?;
-            let (mut headers, _) =
-                build_headers(&self.spec, method, body, auth_header, &self.workflow_headers);
+        self.exchange(kind, &mut |run: &mut Run<'_>| {
+            let auth_header = run.auth_header()?;
+            let (mut headers, _) = build_headers(&run.spec, method, body, auth_header, &run.workflow_headers);
             for (k, v) in extra {
                 headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
                 headers.push((k.clone(), v.clone()));
             }
-            let request = HttpRequest {
+            Ok(HttpRequest {
                 method: method.to_string(),
                 url: url.to_string(),
                 headers,
                 body: body.map(|b| b.bytes.clone()),
-                client_identity: self.identity.clone(),
-            };
+                client_identity: run.identity.clone(),
+            })
+        })
+    }
+
+    /// The retry loop: builds the request (again for each attempt: a token may have been
+    /// renewed), sends it, records the attempt, and waits and retries as the action's retry
+    /// policy says.
+    fn exchange(
+        &mut self,
+        kind: AttemptKind,
+        make: &mut dyn FnMut(&mut Run<'_>) -> Result<HttpRequest, Stop>,
+    ) -> Result<Exchange, Stop> {
+        let policy: RetryPolicy = self.spec.retry_policy.clone();
+        let mut number = 1u32;
+        loop {
+            let request = make(self)?;
+            let (method, url) = (request.method.clone(), request.url.clone());
             let timeout = match self.remaining() {
                 Some(r) if r.is_zero() => return Err(Stop::TimedOut),
                 Some(r) => r.min(self.rt.request_timeout),
@@ -906,12 +919,12 @@ impl Run<'_> {
                 Ok(r) => AttemptOutcome::Status(r.status),
                 Err(e) => AttemptOutcome::Error(transport_failure(e, timeout)),
             };
-            self.log_attempt(kind, number, method, url, &outcome);
+            self.log_attempt(kind, number, &method, &url, &outcome);
             self.attempts.push(Attempt {
                 number,
                 kind,
-                method: method.to_string(),
-                url: url.to_string(),
+                method,
+                url: url.clone(),
                 start_time,
                 duration,
                 outcome,
@@ -930,7 +943,7 @@ impl Run<'_> {
             };
             if !retryable || number > policy.retries() {
                 return Ok(match result {
-                    Ok(r) => Exchange::Answered(r, url.to_string()),
+                    Ok(r) => Exchange::Answered(r, url),
                     Err(e) => Exchange::NoAnswer(e),
                 });
             }
@@ -1009,28 +1022,15 @@ impl Run<'_> {
             body: Some(body.into_bytes()),
             client_identity: None,
         };
-        let timeout = self.remaining().map_or(self.rt.request_timeout, |r| r.min(self.rt.request_timeout));
+        // Token requests are retried like the action's own requests (the same policy).
         let started = self.rt.clock.now();
-        let start_time = self.rt.clock.utc_now();
-        let result = self.rt.transport.send(&request, timeout);
-        let outcome = match &result {
-            Ok(r) => AttemptOutcome::Status(r.status),
-            Err(e) => AttemptOutcome::Error(transport_failure(e, timeout)),
+        let response = match self.exchange(AttemptKind::Token, &mut |_| Ok(request.clone()))? {
+            Exchange::Answered(r, _) => r,
+            Exchange::NoAnswer(e) => {
+                let failure = transport_failure(&e, self.rt.request_timeout);
+                return Err(failed(format!("{url}: {e}"), failure.code));
+            }
         };
-        self.log_attempt(AttemptKind::Token, 1, "POST", &url, &outcome);
-        self.attempts.push(Attempt {
-            number: 1,
-            kind: AttemptKind::Token,
-            method: "POST".into(),
-            url: url.clone(),
-            start_time,
-            duration: self.rt.clock.now().saturating_duration_since(started),
-            outcome,
-            wait_before_next: None,
-            wait_reason: None,
-        });
-        let response =
-            result.map_err(|e| failed(format!("{url}: {e}"), transport_failure(&e, timeout).code))?;
         let parsed = decode_body(&response).ok().flatten().unwrap_or_default();
         if !(200..300).contains(&response.status) {
             let detail = parsed

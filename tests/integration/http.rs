@@ -1255,3 +1255,30 @@ fn chunked_download_assembles_the_parts() {
     assert_eq!(record.outputs.as_ref().map(|o| o.status_code), Some(206));
     assert_eq!(record.body().and_then(|b| b.as_str().map(str::to_string)).as_deref(), Some("abcd"));
 }
+
+#[test]
+fn token_requests_are_retried_with_the_actions_policy() {
+    // The authority is briefly unavailable: 503 with Retry-After, then a token.
+    let token_server = TestServer::start(|_, i| match i {
+        0 => Reply::new(503).header("Retry-After", "2"),
+        _ => Reply::json(
+            200,
+            r#"{"token_type": "Bearer", "expires_in": 3599, "access_token": "tok-after-retry"}"#,
+        ),
+    });
+    let api = TestServer::start(|r, _| match r.header("authorization") {
+        Some("Bearer tok-after-retry") => Reply::json(200, r#"{"me": "app-1"}"#),
+        _ => Reply::new(401),
+    });
+    let record = runtime().execute(&aad_action("A", &token_server, &api, "s3cret-value"), &RunContext::new());
+    assert_eq!(record.status, ActionStatus::Succeeded, "{}", record.to_value());
+    let kinds: Vec<(AttemptKind, u32)> = record.attempts.iter().map(|a| (a.kind, a.number)).collect();
+    assert_eq!(kinds, [(AttemptKind::Token, 1), (AttemptKind::Token, 2), (AttemptKind::Request, 1)]);
+    assert_eq!(record.attempts[0].wait_before_next, Some(Duration::from_secs(2)));
+    assert_eq!(record.attempts[0].wait_reason, Some(WaitReason::RetryAfter));
+    // A client error from the authority is not retried.
+    let refusing = TestServer::start(|_, _| Reply::json(400, r#"{"error": "invalid_request"}"#));
+    let record = runtime().execute(&aad_action("B", &refusing, &api, "s3cret-value"), &RunContext::new());
+    assert_eq!(record.status, ActionStatus::Failed);
+    assert_eq!(refusing.received().len(), 1);
+}

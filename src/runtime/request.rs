@@ -142,6 +142,28 @@ fn pairs(fields: &Object, member: &str) -> Result<Vec<(String, String)>, InputEr
     }
 }
 
+/// The longest request URL, queries included, that the service sends (its limits table).
+pub const MAX_URL_LENGTH: usize = 16_384;
+
+/// Fails when the URL with its encoded queries is longer than [`MAX_URL_LENGTH`]. (A quick
+/// upper bound first: most URLs are far below it and need not be built here.)
+fn check_url_length(uri: &str, queries: &[(String, String)]) -> Result<(), InputError> {
+    let bound = uri.len() + queries.iter().map(|(k, v)| 3 * (k.len() + v.len()) + 2).sum::<usize>();
+    if bound <= MAX_URL_LENGTH {
+        return Ok(());
+    }
+    let length = append_queries(uri, queries).chars().count();
+    if length <= MAX_URL_LENGTH {
+        return Ok(());
+    }
+    Err(input_error(
+        "/uri",
+        format!(
+            "the request URL, queries included, is {length} characters long; the limit is {MAX_URL_LENGTH}"
+        ),
+    ))
+}
+
 /// The body to send: a `$multipart` or `$formdata` body (the service's form envelopes)
 /// becomes binary content in its encoding; any other body is kept as it is.
 ///
@@ -290,6 +312,8 @@ impl RequestSpec {
                 ))
             }
         };
+        let queries = pairs(fields, "queries")?;
+        check_url_length(&uri, &queries)?;
         let mut headers = pairs(fields, "headers")?;
         let body = form_body(fields.get_ci("body").unwrap_or(&Value::Null))?;
         if let Value::Binary(b) = &body {
@@ -303,16 +327,7 @@ impl RequestSpec {
                 }
             }
         }
-        Ok(RequestSpec {
-            method,
-            uri,
-            headers,
-            queries: pairs(fields, "queries")?,
-            body,
-            authentication,
-            cookie,
-            retry_policy,
-        })
+        Ok(RequestSpec { method, uri, headers, queries, body, authentication, cookie, retry_policy })
     }
 
     /// The URL with the queries appended.
@@ -521,6 +536,24 @@ pub fn decode_body(response: &HttpResponse) -> Result<Option<Value>, BodyError> 
 mod tests {
     use super::*;
     use crate::value::from_json_str;
+
+    #[test]
+    fn request_urls_are_limited_to_16384_characters() {
+        let inputs = |uri: &str, q: &str| {
+            from_json_str(&format!(r#"{{"method": "GET", "uri": "{uri}", "queries": {{"q": "{q}"}}}}"#))
+                .unwrap_or_default()
+        };
+        let base = "https://api.example.com/search";
+        // 16,384 characters exactly pass; one more fails, wherever the length comes from.
+        let fits = "a".repeat(MAX_URL_LENGTH - base.len() - "?q=".len());
+        assert!(RequestSpec::from_inputs(&inputs(base, &fits), "").is_ok());
+        let over = RequestSpec::from_inputs(&inputs(base, &format!("{fits}a")), "").err();
+        assert_eq!(over.as_ref().map(|e| e.pointer.as_str()), Some("/uri"));
+        assert!(over.is_some_and(|e| e.message.contains("16385 characters long; the limit is 16384")));
+        // Encoding counts: 6,000 spaces are 18,000 characters on the wire.
+        let spaces = " ".repeat(6_000);
+        assert!(RequestSpec::from_inputs(&inputs(base, &spaces), "").is_err());
+    }
 
     #[test]
     fn form_envelopes_become_encoded_bodies() {

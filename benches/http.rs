@@ -3,6 +3,9 @@
 //! record) against the bare `ureq` client sending the same requests.
 //!
 //! `cargo bench --bench http`
+// Printing and writing files freely is fine here; the redacting sink (clippy.toml) is for
+// the library and the command line.
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)]
 
 #[path = "../tests/integration/http_support/mod.rs"]
 mod support;

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::{print_json, read_input, Failure};
+use super::{print_json, read_input, write_stdout, Failure};
+use crate::runtime::Output;
 use std::sync::{Arc, Mutex};
 
 use crate::connector::cases::{self, CaseBackend, TestFile};
@@ -119,9 +120,9 @@ fn bind(connector: &Connector, connection: Option<&Path>) -> Result<BoundConnect
 }
 
 /// Runs a `connector` subcommand.
-pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
+pub(crate) fn run(command: ConnectorCommand, out: &Output) -> Result<(), Failure> {
     match command {
-        ConnectorCommand::List { path, connection, json } => list(&path, connection.as_deref(), json),
+        ConnectorCommand::List { path, connection, json } => list(out, &path, connection.as_deref(), json),
         ConnectorCommand::Call {
             path,
             operation,
@@ -136,6 +137,7 @@ pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
         } => {
             let connector = load(&path, false)?;
             let bound = bind(&connector, connection.as_deref())?;
+            out.learn(&bound.redactor());
             let op = connector.require_operation(&operation).map_err(|e| Failure::Usage(e.to_string()))?;
             let mut input = CallInput::new();
             for p in &params {
@@ -173,7 +175,7 @@ pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
                 let dry = connector
                     .dry_run(&op.id, &bound, &input)
                     .map_err(|e| Failure::Failed(format!("{e:#}")))?;
-                return print_json(&dry.to_value(), compact);
+                return print_json(out, &dry.to_value(), compact);
             }
             let mut options = CallOptions { paginate, ..CallOptions::default() };
             if let Some(m) = mock {
@@ -193,21 +195,22 @@ pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
                     options.poll_state = crate::value::from_json_str(&text).ok();
                 }
             }
-            let outcome = connector
-                .call(&op.id, &bound, &input, &options)
-                .map_err(|e| Failure::Failed(format!("{e:#}")))?;
+            let outcome = connector.call(&op.id, &bound, &input, &options);
+            // A token fetched during the call is a secret from now on.
+            out.learn(&bound.redactor());
+            let outcome = outcome.map_err(|e| Failure::Failed(format!("{e:#}")))?;
             if let (Some(s), Some(poll)) = (&state, &outcome.poll) {
-                std::fs::write(s, crate::value::to_json_string_pretty(&poll.state))
+                out.write_json_file(s, &poll.state)
                     .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", s.display())))?;
             }
             for note in &outcome.notes {
-                eprintln!("note: {}", bound.redact(note));
+                out.stderr_line(&format!("note: {note}"));
             }
-            let mut out = outcome.outputs();
-            if let (Some(poll), Value::Object(o)) = (&outcome.poll, &mut out) {
+            let mut shown = outcome.outputs();
+            if let (Some(poll), Value::Object(o)) = (&outcome.poll, &mut shown) {
                 o.insert("items", Value::array(poll.items.clone()));
             }
-            print_json(&out, compact)?;
+            print_json(out, &shown, compact)?;
             if outcome.succeeded() {
                 Ok(())
             } else {
@@ -233,9 +236,9 @@ pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
                         Value::Object(o)
                     })
                     .collect();
-                print_json(&Value::array(items), false)?;
+                print_json(out, &Value::array(items), false)?;
             } else {
-                write_stdout(&check::render(&findings))?;
+                write_stdout(out, &check::render(&findings))?;
             }
             if findings.iter().any(|f| f.severity == crate::connector::Severity::Error) {
                 Err(Failure::Failed("check found errors".into()))
@@ -243,11 +246,13 @@ pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
                 Ok(())
             }
         }
-        ConnectorCommand::Test { path, cases, junit } => run_tests(&path, cases.as_deref(), junit.as_deref()),
+        ConnectorCommand::Test { path, cases, junit } => {
+            run_tests(out, &path, cases.as_deref(), junit.as_deref())
+        }
         ConnectorCommand::Sweep { dir, details } => {
             let report = sweep::sweep(&dir)
                 .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", dir.display())))?;
-            write_stdout(&report.render(details))
+            write_stdout(out, &report.render(details))
         }
     }
 }
@@ -272,7 +277,7 @@ fn content_type_for(file: &str) -> &'static str {
     }
 }
 
-fn list(path: &Path, connection: Option<&Path>, json: bool) -> Result<(), Failure> {
+fn list(sink: &Output, path: &Path, connection: Option<&Path>, json: bool) -> Result<(), Failure> {
     let connector = load(path, false)?;
     let bound = match connection {
         Some(_) => bind(&connector, connection)?,
@@ -280,9 +285,10 @@ fn list(path: &Path, connection: Option<&Path>, json: bool) -> Result<(), Failur
             .bind(&connector)
             .map_err(|e| Failure::Usage(e.to_string()))?,
     };
+    sink.learn(&bound.redactor());
     let value = describe(&connector, &bound);
     if json {
-        return print_json(&value, false);
+        return print_json(sink, &value, false);
     }
     let mut out = String::new();
     out.push_str(&format!("{} ({})\n", connector.title, connector.name));
@@ -352,7 +358,7 @@ fn list(path: &Path, connection: Option<&Path>, json: bool) -> Result<(), Failur
             out.push_str(&format!("  {} \"{}\" ({:?}): {ops}\n", p.template_id, p.title, p.section));
         }
     }
-    write_stdout(&out)
+    write_stdout(sink, &out)
 }
 
 /// The connector as JSON for `connector list --json`.
@@ -445,17 +451,7 @@ fn describe(connector: &Connector, bound: &BoundConnection) -> Value {
     Value::Object(o)
 }
 
-fn write_stdout(text: &str) -> Result<(), Failure> {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // A closed pipe (`flowexpr connector list DIR | head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(Failure::from),
-    }
-}
-
-fn run_tests(path: &Path, cases: Option<&Path>, junit: Option<&Path>) -> Result<(), Failure> {
+fn run_tests(sink: &Output, path: &Path, cases: Option<&Path>, junit: Option<&Path>) -> Result<(), Failure> {
     let connector = load(path, false)?;
     let file = match cases {
         Some(f) => f.to_path_buf(),
@@ -479,10 +475,10 @@ fn run_tests(path: &Path, cases: Option<&Path>, junit: Option<&Path>) -> Result<
     }
     let failed = results.iter().filter(|r| r.failure.is_some()).count();
     out.push_str(&format!("{} passed, {failed} failed\n", results.len() - failed));
-    write_stdout(&out)?;
+    write_stdout(sink, &out)?;
     if let Some(j) = junit {
         let suite = SuiteResult { name: file.display().to_string(), timestamp, cases: results };
-        std::fs::write(j, junit::write(&[suite]))
+        sink.write_file(j, &junit::write(&[suite]))
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", j.display())))?;
     }
     if failed > 0 {

@@ -10,12 +10,11 @@
 //! do: `"parameterTypes": {"apiKey": "securestring"}`. Their values are redacted everywhere.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::Args;
 
 use super::{load_context, print_json, Failure};
-use crate::runtime::{HttpAction, HttpRuntime, Redactor};
+use crate::runtime::{HttpAction, HttpRuntime, Output, Redactor};
 use crate::value::{Object, Value};
 
 /// Arguments of `flowexpr http`.
@@ -48,9 +47,9 @@ pub struct HttpArgs {
 
 /// Runs `flowexpr http`. Exit codes: 0 every action succeeded, 1 one failed or timed out,
 /// 2 a definition, the context or the options are not valid.
-pub(crate) fn run(args: HttpArgs) -> Result<(), Failure> {
+pub(crate) fn run(args: HttpArgs, out: &Output) -> Result<(), Failure> {
     let mut ctx = load_context(args.context.as_deref(), args.clock.as_deref())?;
-    let secrets = secure_parameters(args.context.as_deref(), &ctx)?;
+    out.learn(&secure_parameters(args.context.as_deref(), &ctx)?);
     let mut actions = Vec::with_capacity(args.actions.len());
     for path in &args.actions {
         actions.push(read_action(path)?);
@@ -58,12 +57,13 @@ pub(crate) fn run(args: HttpArgs) -> Result<(), Failure> {
     let mut runtime = HttpRuntime::new()
         .with_time_scale(args.time_scale)
         .map_err(|e| Failure::Usage(format!("--time-scale: {}", e.message())))?;
-    runtime = runtime.with_secrets(secrets);
+    // The runtime adds what its actions learn (credentials, tokens) to the sink's secrets.
+    runtime = runtime.with_shared_secrets(out.secrets().clone());
     if let Some(seed) = args.seed {
         runtime = runtime.with_seed(seed);
     }
     if args.verbose {
-        runtime = runtime.with_logger(Arc::new(|line: &str| eprintln!("{line}")));
+        runtime = runtime.with_logger(out.stderr_logger());
     }
     let single = actions.len() == 1;
     let mut printed = Object::new();
@@ -88,10 +88,7 @@ pub(crate) fn run(args: HttpArgs) -> Result<(), Failure> {
             }
         }
         if !record.succeeded() {
-            let message = record
-                .error
-                .as_ref()
-                .map(|e| format!(": {}: {}", e.code, record.redactor.redact_text(&e.message)));
+            let message = record.error.as_ref().map(|e| format!(": {}: {}", e.code, e.message));
             failed = Some(format!("{}: {}{}", action.name(), record.status, message.unwrap_or_default()));
             break;
         }
@@ -102,7 +99,7 @@ pub(crate) fn run(args: HttpArgs) -> Result<(), Failure> {
         Value::Object(printed)
     };
     if !output.is_null() || !single {
-        print_json(&output, false)?;
+        print_json(out, &output, false)?;
     }
     match failed {
         Some(message) => Err(Failure::Failed(message)),
@@ -123,7 +120,7 @@ fn read_action(path: &Path) -> Result<HttpAction, Failure> {
 
 /// The values of the parameters the context's `parameterTypes` marks `securestring` or
 /// `secureobject`.
-fn secure_parameters(path: Option<&Path>, ctx: &crate::RunContext) -> Result<Redactor, Failure> {
+pub(crate) fn secure_parameters(path: Option<&Path>, ctx: &crate::RunContext) -> Result<Redactor, Failure> {
     let mut redactor = Redactor::new();
     let Some(path) = path else { return Ok(redactor) };
     let text = std::fs::read_to_string(path)

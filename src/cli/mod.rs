@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 success; 1 the expression, template or run failed; 2 usage or I/O error.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,6 +12,7 @@ mod http;
 
 use crate::eval::context::parse_clock;
 use crate::functions::{self, Category};
+use crate::runtime::Output;
 use crate::{Engine, Error, RunContext, Value};
 
 pub mod connector;
@@ -144,23 +145,27 @@ impl From<std::io::Error> for Failure {
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    // Every byte the command writes goes through this sink, which hides the secrets the
+    // command learns (see runtime::output).
+    let out = Output::default();
+    match run(cli, &out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Failed(message)) => {
-            eprintln!("{message}");
+            out.stderr_line(&message);
             ExitCode::from(1)
         }
         Err(Failure::Usage(message)) => {
-            eprintln!("flowexpr: {message}");
+            out.stderr_line(&format!("flowexpr: {message}"));
             ExitCode::from(2)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
     match cli.command {
         Command::Eval { expression, context, clock, compact } => {
             let ctx = load_context(context.as_deref(), clock.as_deref())?;
+            out.learn(&http::secure_parameters(context.as_deref(), &ctx)?);
             let engine = Engine::new();
             let result = if expression.starts_with('@') {
                 engine.compile_template(&expression).and_then(|t| t.render(&ctx))
@@ -168,17 +173,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 engine.compile(&expression).and_then(|e| e.eval(&ctx))
             };
             let value = result.map_err(|e| Failure::Failed(format!("{e:#}")))?;
-            print_json(&value, compact)
+            print_json(out, &value, compact)
         }
         Command::Render { file, context, clock, compact } => {
             let ctx = load_context(context.as_deref(), clock.as_deref())?;
+            out.learn(&http::secure_parameters(context.as_deref(), &ctx)?);
             let text = read_input(&file)?;
             let document = crate::value::from_json_str(&text)
                 .map_err(|e| Failure::Usage(format!("{file}: not valid JSON: {e}")))?;
             let value = Engine::new()
                 .render(&document, &ctx)
                 .map_err(|e| Failure::Failed(format!("{file}: {e:#}")))?;
-            print_json(&value, compact)
+            print_json(out, &value, compact)
         }
         Command::Parse { expression } => {
             let tree = if expression.starts_with('@') {
@@ -187,22 +193,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 crate::syntax::parse_expression(&expression).map(|e| e.tree())
             };
             let tree = tree.map_err(|e| Failure::Failed(format!("{e:#}")))?;
-            write_stdout(&tree)
+            write_stdout(out, &tree)
         }
         Command::Repl { context, clock } => {
             let ctx = load_context(context.as_deref(), clock.as_deref())?;
-            repl::run(ctx).map_err(Failure::from)
+            out.learn(&http::secure_parameters(context.as_deref(), &ctx)?);
+            repl::run(ctx, out).map_err(Failure::from)
         }
-        Command::Check { files, format } => check(&files, format),
-        Command::Run(args) => run::run(args),
-        Command::Test(args) => test::run(args),
-        Command::Functions { category, json } => list_functions(category.as_deref(), json),
-        Command::Connector { command } => connector::run(command),
-        Command::Http(args) => http::run(args),
+        Command::Check { files, format } => check(out, &files, format),
+        Command::Run(args) => run::run(args, out),
+        Command::Test(args) => test::run(args, out),
+        Command::Functions { category, json } => list_functions(out, category.as_deref(), json),
+        Command::Connector { command } => connector::run(command, out),
+        Command::Http(args) => http::run(args, out),
     }
 }
 
-fn check(files: &[PathBuf], format: CheckFormat) -> Result<(), Failure> {
+fn check(out: &Output, files: &[PathBuf], format: CheckFormat) -> Result<(), Failure> {
     let mut errors = false;
     let mut all = Vec::new();
     let mut text_out = String::new();
@@ -223,8 +230,8 @@ fn check(files: &[PathBuf], format: CheckFormat) -> Result<(), Failure> {
         }
     }
     match format {
-        CheckFormat::Text => write_stdout(&text_out)?,
-        CheckFormat::Json => print_json(&Value::array(all), false)?,
+        CheckFormat::Text => write_stdout(out, &text_out)?,
+        CheckFormat::Json => print_json(out, &Value::array(all), false)?,
     }
     if errors {
         Err(Failure::Failed("check found errors".into()))
@@ -259,25 +266,15 @@ pub(crate) fn read_input(file: &str) -> Result<String, Failure> {
     }
 }
 
-pub(crate) fn print_json(value: &Value, compact: bool) -> Result<(), Failure> {
-    let text = if compact {
-        crate::value::to_json_string(value)
-    } else {
-        crate::value::to_json_string_pretty(value)
-    };
-    write_stdout(&format!("{text}\n"))
+pub(crate) fn print_json(out: &Output, value: &Value, compact: bool) -> Result<(), Failure> {
+    out.stdout_json(value, compact).map_err(Failure::from)
 }
 
-fn write_stdout(text: &str) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // A closed pipe (`flowexpr functions | head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(Failure::from),
-    }
+pub(crate) fn write_stdout(out: &Output, text: &str) -> Result<(), Failure> {
+    out.stdout(text).map_err(Failure::from)
 }
 
-fn list_functions(category: Option<&str>, json: bool) -> Result<(), Failure> {
+fn list_functions(out: &Output, category: Option<&str>, json: bool) -> Result<(), Failure> {
     let wanted = match category {
         Some(name) => Some(Category::from_name(name).ok_or_else(|| {
             let names: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
@@ -302,8 +299,9 @@ fn list_functions(category: Option<&str>, json: bool) -> Result<(), Failure> {
                 Value::Object(o)
             })
             .collect();
-        return print_json(&Value::array(items), false);
+        return print_json(out, &Value::array(items), false);
     }
+    let sink = out;
     let mut out = String::new();
     let mut current = None;
     for f in list {
@@ -317,5 +315,5 @@ fn list_functions(category: Option<&str>, json: bool) -> Result<(), Failure> {
         let mark = if f.is_implemented() { "" } else { "  (not implemented yet)" };
         out.push_str(&format!("  {}{mark}\n      {}\n", f.signature(), f.help));
     }
-    write_stdout(&out)
+    write_stdout(sink, &out)
 }

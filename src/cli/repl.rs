@@ -6,7 +6,7 @@
 //! line when standard input is not a terminal.
 
 use std::borrow::Cow;
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::{BufRead as _, IsTerminal as _};
 use std::path::PathBuf;
 
 use crate::eval::context::parse_clock;
@@ -539,21 +539,20 @@ mod line_editor {
 }
 
 /// Runs the REPL on the terminal (or line by line on a pipe).
-pub fn run(context: RunContext) -> std::io::Result<()> {
+pub fn run(context: RunContext, out: &crate::runtime::Output) -> std::io::Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         let mut repl = Repl::new(context);
-        let mut out = std::io::stdout().lock();
         for line in stdin.lock().lines() {
             let line = line?;
             if line.trim().is_empty() {
                 continue;
             }
-            writeln!(out, "{}", repl.handle_json(&line))?;
+            out.stdout(&format!("{}\n", repl.handle_json(&line)))?;
         }
         return Ok(());
     }
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = out.stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let repl = std::rc::Rc::new(std::cell::RefCell::new(Repl::new(context).with_color(color)));
     let config = rustyline::Config::builder()
         .completion_type(rustyline::CompletionType::List)
@@ -566,15 +565,18 @@ pub fn run(context: RunContext) -> std::io::Result<()> {
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
-    println!("flowexpr {} — type an expression, :help for help, Ctrl-D to leave", env!("CARGO_PKG_VERSION"));
+    out.stdout(&format!(
+        "flowexpr {} — type an expression, :help for help, Ctrl-D to leave\n",
+        env!("CARGO_PKG_VERSION")
+    ))?;
     loop {
         match editor.readline("» ") {
             Ok(line) => {
                 let reply = repl.borrow_mut().handle(&line);
                 match reply {
                     Reply::Output(text) if text.is_empty() => {}
-                    Reply::Output(text) => println!("{text}"),
-                    Reply::Error(text) => eprintln!("{}", paint_error(&text, color)),
+                    Reply::Output(text) => out.stdout(&format!("{text}\n"))?,
+                    Reply::Error(text) => out.stderr_line(&paint_error(&text, color)),
                     Reply::Quit => break,
                 }
             }
@@ -601,6 +603,7 @@ fn paint_error(text: &str, color: bool) -> Cow<'_, str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixture files
 mod tests {
     use super::*;
 

@@ -7,6 +7,7 @@ use crate::value::{from_json_str, Object, Value};
 use crate::workflow::{self, Mocks, RunOptions, Status, Workflow};
 
 use super::{print_json, Failure};
+use crate::runtime::Output;
 
 /// The options of `flowexpr run`.
 #[derive(Debug, clap::Args)]
@@ -83,14 +84,14 @@ fn workflow_name(path: &Path) -> String {
 }
 
 /// Runs the command.
-pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
+pub(crate) fn run(args: RunArgs, out: &Output) -> Result<(), Failure> {
     let name = args.flow.display().to_string();
     let flow = Workflow::load(&args.flow).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
     let mut parameters = Object::new();
     let demo = if args.demo_server {
         let server = workflow::demo::DemoServer::start()
             .map_err(|e| Failure::Usage(format!("cannot start the demo server: {e}")))?;
-        eprintln!("demo API listening on {}", server.url());
+        out.stderr_line(&format!("demo API listening on {}", server.url()));
         parameters = server.parameters();
         Some(server)
     } else {
@@ -142,20 +143,25 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         transport: None,
         connections,
     };
+    // A run that cannot start may still say why with a secret in it (a parameter's value).
+    out.learn(&secure_parameters(&flow, &options));
     let runs = workflow::fire(&flow, options).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
     drop(demo);
+    for finished in &runs {
+        out.learn(&finished.secrets);
+    }
     let split = flow.has_split_on();
     if runs.is_empty() {
-        eprintln!("the trigger's splitOn expression gave no items; no run started");
+        out.stderr_line("the trigger's splitOn expression gave no items; no run started");
     }
     for (i, finished) in runs.iter().enumerate() {
         if split {
-            eprintln!("── run {} of {} (splitOn item {i})", i + 1, runs.len());
+            out.stderr_line(&format!("── run {} of {} (splitOn item {i})", i + 1, runs.len()));
         }
-        eprint!("{}", finished.summary);
+        out.stderr(&finished.summary);
         // The caller's view: what a Response action sent.
         if let (Some(response), false) = (&finished.response, args.out.as_deref() == Some("-")) {
-            print_json(response, false)?;
+            print_json(out, response, false)?;
         }
     }
     // One run writes its record; a splitOn trigger writes the array of its runs' records.
@@ -165,12 +171,10 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     };
     match args.out.as_deref() {
         None => {}
-        Some("-") => print_json(&record, false)?,
-        Some(path) => {
-            let text = crate::value::to_json_string_pretty(&record);
-            std::fs::write(path, format!("{text}\n"))
-                .map_err(|e| Failure::Usage(format!("cannot write the run record {path}: {e}")))?;
-        }
+        Some("-") => print_json(out, &record, false)?,
+        Some(path) => out
+            .write_json_file(Path::new(path), &record)
+            .map_err(|e| Failure::Usage(format!("cannot write the run record {path}: {e}")))?,
     }
     let not_succeeded: Vec<String> = runs
         .iter()
@@ -189,4 +193,22 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         (false, true) => Ok(()),
         (false, false) => Err(Failure::Failed(format!("flowexpr: {}", not_succeeded.join(", ")))),
     }
+}
+
+/// The values given for the flow's secure parameters (from files and the environment),
+/// before the run resolves them: an error about one must not show it.
+fn secure_parameters(flow: &Workflow, options: &RunOptions) -> crate::runtime::Redactor {
+    let mut redactor = crate::runtime::Redactor::new();
+    for name in flow.secure_parameter_names() {
+        if let Some(v) = options.parameters.get_ci(name) {
+            redactor.add_value(v);
+        }
+        let env = workflow::params::env_name(name);
+        for (k, v) in &options.environment {
+            if k.eq_ignore_ascii_case(&env) {
+                redactor.add(v);
+            }
+        }
+    }
+    redactor
 }

@@ -1,12 +1,12 @@
 //! `flowexpr test`: run flow test files.
 
-use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use super::Failure;
 use crate::flowtest::junit::{self, CaseResult, SuiteResult};
 use crate::flowtest::run::{discover, run_files, CaseOutcome, TestOptions};
+use crate::runtime::Output;
 
 /// Arguments of `flowexpr test`.
 #[derive(Debug, clap::Args)]
@@ -27,7 +27,7 @@ pub struct TestArgs {
     update: bool,
 }
 
-pub(super) fn run(args: TestArgs) -> Result<(), Failure> {
+pub(super) fn run(args: TestArgs, sink: &Output) -> Result<(), Failure> {
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
     let files = discover(&paths).map_err(|e| Failure::Usage(e.to_string()))?;
     if files.is_empty() {
@@ -36,7 +36,10 @@ pub(super) fn run(args: TestArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let options = TestOptions { filter: args.filter, jobs: args.jobs, update: args.update };
     let outcomes = run_files(&files, &options);
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for o in &outcomes {
+        sink.learn(&o.secrets);
+    }
+    let color = sink.stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = String::new();
     for o in &outcomes {
         out.push_str(&line(o, color));
@@ -51,11 +54,9 @@ pub(super) fn run(args: TestArgs) -> Result<(), Failure> {
         if files.len() == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()
     ));
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    sink.stdout(&out)?;
     if let Some(path) = args.junit {
-        std::fs::write(&path, junit::write(&suites(&outcomes)))
+        sink.write_file(&path, &junit::write(&suites(&outcomes)))
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
     }
     if failed > 0 {

@@ -659,19 +659,31 @@ pub struct BoundConnection {
 }
 
 impl BoundConnection {
-    /// Replaces every secret in `text` with `***`.
-    pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
+    /// The redactor of this connection: its secret values and the token it holds now.
+    pub fn redactor(&self) -> crate::runtime::Redactor {
+        let mut r = crate::runtime::Redactor::new();
         for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "***");
-            }
+            r.add(secret);
+            // The query-string form connectors write (`api_key=a%20b`).
             let encoded = super::request::encode_query(secret);
-            if encoded != *secret && out.contains(encoded.as_str()) {
-                out = out.replace(encoded.as_str(), "***");
+            if encoded != *secret {
+                r.add(&encoded);
             }
         }
-        out
+        if let Some(token) = self.current_token() {
+            r.add(&token);
+        }
+        if let Ok(guard) = self.token.lock() {
+            if let Some(refresh) = guard.as_ref().and_then(|t| t.refresh_token.as_ref()) {
+                r.add(refresh);
+            }
+        }
+        r
+    }
+
+    /// Replaces every secret in `text` (in every form) with `[redacted]`.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor().redact_text(text)
     }
 
     /// Why the connection is marked unauthenticated, if it is.
@@ -856,6 +868,6 @@ mod tests {
         );
         let b = bind(&c, r#"{"parameters": {"api_key": "a b&c"}}"#, &[]).ok();
         let r = b.map(|b| b.redact("https://h/?key=a%20b%26c and a b&c"));
-        assert_eq!(r.as_deref(), Some("https://h/?key=*** and ***"));
+        assert_eq!(r.as_deref(), Some("https://h/?key=[redacted] and [redacted]"));
     }
 }

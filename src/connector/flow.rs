@@ -267,13 +267,15 @@ impl Bindings {
     ) -> ActionRecord {
         let clock: Arc<dyn Clock> = options.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
         let start_time = clock.utc_now();
+        let result = self.execute(action_type, raw_inputs, inputs, runtime_configuration, options);
+        // After the call: the connection's secrets, and a token it may have fetched.
         let mut redactor = Redactor::new();
         if let Ok(binding) = self.binding_for(action_type, raw_inputs, inputs) {
-            for secret in &binding.connection.secrets {
-                redactor.add(secret);
-            }
+            redactor.merge(&binding.connection.redactor());
         }
-        let result = self.execute(action_type, raw_inputs, inputs, runtime_configuration, options);
+        if let Some(authentication) = inputs.member("authentication") {
+            redactor.add_authentication(&authentication);
+        }
         let (status, code, outputs, error, attempts) = match result {
             Ok(outcome) => {
                 let mut headers = crate::value::Object::new();

@@ -38,7 +38,7 @@
 //! let input = CallInput::new().param("id", "a b");
 //! let dry = connector.dry_run("GetItem", &bound, &input).unwrap();
 //! assert_eq!(dry.request.url, "https://api.example.com/v1/items/a%20b?api-version=2024-01");
-//! assert_eq!(dry.redacted().header("X-Key"), Some("***"));
+//! assert_eq!(dry.redacted().header("X-Key"), Some("[redacted]"));
 //! ```
 
 #[cfg(feature = "http")]

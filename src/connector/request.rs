@@ -17,6 +17,7 @@
 //!    ([`super::policy`]); the URL is the (possibly dynamic) base URL followed by the
 //!    (possibly rerouted) path.
 
+use crate::runtime::redact::REDACTED;
 use base64::Engine as _;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -527,19 +528,19 @@ pub struct DryRun {
 }
 
 impl DryRun {
-    /// The request with secrets replaced by `***` (credential headers keep their scheme:
-    /// `Basic ***`, `Bearer ***`).
+    /// The request with secrets replaced by `[redacted]` (credential headers keep their
+    /// scheme: `Basic [redacted]`, `Bearer [redacted]`).
     pub fn redacted(&self) -> HttpRequest {
         let mut r = self.request.clone();
         for (name, value) in &mut r.headers {
             if name.eq_ignore_ascii_case("authorization") {
                 *value = match value.split_once(' ') {
-                    Some((scheme, _)) => format!("{scheme} ***"),
-                    None => "***".into(),
+                    Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+                    None => REDACTED.into(),
                 };
             } else if self.credential_names.iter().any(|c| c.eq_ignore_ascii_case(name)) && !value.is_empty()
             {
-                *value = "***".into();
+                *value = REDACTED.into();
             } else {
                 *value = self.secrets.redact(value);
             }
@@ -552,7 +553,7 @@ impl DryRun {
                     Some((k, _))
                         if self.credential_names.iter().any(|c| decode(k).eq_ignore_ascii_case(c)) =>
                     {
-                        format!("{k}=***")
+                        format!("{k}={REDACTED}")
                     }
                     _ => pair.to_string(),
                 })

@@ -36,8 +36,11 @@ pub struct CaseOutcome {
     pub name: String,
     /// How long it took.
     pub duration: Duration,
-    /// What failed (empty when it passed).
+    /// What failed (empty when it passed), with the case's secrets redacted.
     pub failures: Vec<String>,
+    /// The secrets of the case's run (secure parameters, credentials, tokens): whoever
+    /// prints about the case redacts with them too.
+    pub secrets: crate::runtime::Redactor,
 }
 
 impl CaseOutcome {
@@ -143,6 +146,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
                 name: "(the test file)".into(),
                 duration: Duration::ZERO,
                 failures: vec![format!("{e:#}")],
+                secrets: crate::runtime::Redactor::new(),
             }),
         }
     }
@@ -188,6 +192,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
                         name: "(snapshots)".into(),
                         duration: Duration::ZERO,
                         failures: vec![e.to_string()],
+                        secrets: crate::runtime::Redactor::new(),
                     });
                 }
             }
@@ -213,8 +218,9 @@ fn read_snapshots(path: &Path) -> BTreeMap<String, Value> {
 
 fn write_snapshots(path: &Path, snaps: &BTreeMap<String, Value>) -> Result<()> {
     let object: Object = snaps.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    let text = crate::value::to_json_string_pretty(&Value::Object(object)) + "\n";
-    std::fs::write(path, text)
+    // The outputs come from redacted run records; the sink redacts once more on the way out.
+    crate::runtime::Output::default()
+        .write_json_file(path, &Value::Object(object))
         .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the snapshots {}: {e}", path.display())))
 }
 
@@ -251,9 +257,17 @@ fn run_case(
     update: bool,
 ) -> CaseOutcome {
     let started = Instant::now();
+    // The values given for secure parameters, for an error before the run starts.
+    let mut secrets = crate::runtime::Redactor::new();
+    for name in workflow.secure_parameter_names() {
+        for given in [case.parameters.get_ci(name), file.parameters.get_ci(name)].into_iter().flatten() {
+            secrets.add_value(given);
+        }
+    }
     let failures = match execute(file, workflow, bindings, case) {
         Err(e) => vec![format!("the run could not start: {e}")],
         Ok(finished) => {
+            secrets.merge(&finished.secrets);
             let mut failures = check(case, &finished);
             failures.extend(check_snapshot(case, &finished, snapshots, update));
             if !failures.is_empty() {
@@ -265,7 +279,14 @@ fn run_case(
             failures
         }
     };
-    CaseOutcome { file: file.path.clone(), name: case.name.clone(), duration: started.elapsed(), failures }
+    let failures = failures.iter().map(|f| secrets.redact_text(f)).collect();
+    CaseOutcome {
+        file: file.path.clone(),
+        name: case.name.clone(),
+        duration: started.elapsed(),
+        failures,
+        secrets,
+    }
 }
 
 fn execute(

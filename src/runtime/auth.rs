@@ -228,8 +228,7 @@ impl Authentication {
                 }
             }
             Authentication::Basic { username, password } => {
-                redactor.add(password);
-                redactor.add(&format!("{username}:{password}"));
+                redactor.add_credentials(username, password);
             }
             Authentication::ActiveDirectoryOAuth(client) => match &client.credential {
                 OAuthCredential::Secret(s) => redactor.add(s),

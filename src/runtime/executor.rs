@@ -14,7 +14,7 @@ use super::record::{
     status_code_name, ActionError, ActionRecord, ActionStatus, Attempt, AttemptKind, AttemptOutcome, Outputs,
     WaitReason,
 };
-use super::redact::{is_secret_header, Redactor, REDACTED};
+use super::redact::{is_secret_header, Redactor, Secrets, REDACTED, SECURED};
 use super::request::{
     decode_body, encode_body, headers_object, is_dropped_header, resolve_link, EncodedBody, RequestSpec,
 };
@@ -50,7 +50,7 @@ pub struct HttpRuntime {
     request_timeout: Duration,
     polling_interval: Duration,
     default_authority: String,
-    secrets: Mutex<Redactor>,
+    secrets: Secrets,
     logger: Option<Logger>,
 }
 
@@ -96,7 +96,7 @@ impl HttpRuntime {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             polling_interval: DEFAULT_POLLING_INTERVAL,
             default_authority: DEFAULT_AUTHORITY.to_string(),
-            secrets: Mutex::new(Redactor::new()),
+            secrets: Secrets::new(),
             logger: None,
         }
     }
@@ -154,19 +154,31 @@ impl HttpRuntime {
     /// Secrets to hide in every record, log line and error (the values of `securestring`
     /// and `secureobject` parameters).
     pub fn with_secrets(mut self, secrets: Redactor) -> HttpRuntime {
-        self.secrets = Mutex::new(secrets);
+        self.secrets = Secrets::from_redactor(secrets);
         self
+    }
+
+    /// Shares this set of secrets: what the actions learn (credentials, fetched tokens) is
+    /// added to it, and whoever else holds it (a run, an output sink) hides them too.
+    pub fn with_shared_secrets(mut self, secrets: Secrets) -> HttpRuntime {
+        self.secrets = secrets;
+        self
+    }
+
+    /// The secrets this runtime knows: those it was given and those its actions learned.
+    pub fn shared_secrets(&self) -> Secrets {
+        self.secrets.clone()
     }
 
     /// Adds the strings inside a value as secrets for the actions run from now on: the
     /// outputs of an action with secured outputs, which later actions may use (the service
     /// hides such inputs in run history too).
     pub fn add_secret_strings(&self, value: &Value) {
-        self.secrets.lock().unwrap_or_else(|p| p.into_inner()).add_strings(value);
+        self.secrets.update(|r| r.add_strings(value));
     }
 
     fn secrets(&self) -> Redactor {
-        self.secrets.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.secrets.snapshot()
     }
 
     /// Receives one line per attempt, wait and outcome, with secrets redacted.
@@ -188,6 +200,14 @@ impl HttpRuntime {
     /// Runs an action against a run context and returns its record. Never panics and never
     /// returns an error: every failure is a Failed (or TimedOut) record.
     pub fn execute(&self, action: &HttpAction, context: &dyn Context) -> ActionRecord {
+        let record = self.execute_action(action, context);
+        // What this action learned (its credentials, a fetched token) stays secret in every
+        // later record and output too.
+        self.secrets.merge(&record.redactor);
+        record
+    }
+
+    fn execute_action(&self, action: &HttpAction, context: &dyn Context) -> ActionRecord {
         let start = self.clock.now();
         let start_time = self.clock.utc_now();
         let mut redactor = self.secrets();
@@ -251,6 +271,7 @@ impl HttpRuntime {
         if let Some(auth) = &spec.authentication {
             auth.add_secrets(&mut redactor);
         }
+        redactor.add_uri_credentials(&spec.url());
         let inputs = sanitize_inputs(&rendered);
         let mut run = Run {
             rt: self,
@@ -327,6 +348,17 @@ impl HttpRuntime {
         })?;
         if let Some(a) = &spec.authentication {
             a.add_secrets(&mut redactor);
+        }
+        redactor.add_uri_credentials(&spec.url());
+        self.secrets.merge(&redactor);
+        if action.secure_inputs {
+            // secureData hides the inputs in a dry run as in the run history.
+            let mut o = Object::new();
+            o.insert("method", Value::from(spec.method.as_str()));
+            o.insert("url", Value::from(SECURED));
+            o.insert("headers", Value::from(SECURED));
+            o.insert("body", Value::from(SECURED));
+            return Ok(Value::Object(o));
         }
         let body = encode_body(&spec.body);
         let auth_header = match &spec.authentication {

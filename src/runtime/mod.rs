@@ -1,5 +1,6 @@
 //! The runtime: the HTTP action (templated requests, authentication, retry policies,
-//! asynchronous polling, pagination) and, later, the workflow runner.
+//! asynchronous polling, pagination) with the `http` feature, and the one redactor
+//! ([`redact`]) and output sink ([`output`]) every output goes through.
 //!
 //! The layers, from the outside in:
 //!
@@ -26,25 +27,46 @@
 //! println!("{}", record.to_value());
 //! ```
 
+#[cfg(feature = "http")]
 pub mod action;
+#[cfg(feature = "http")]
 pub mod auth;
+#[cfg(feature = "http")]
 pub mod clock;
+#[cfg(feature = "http")]
 pub mod duration;
+#[cfg(feature = "http")]
 pub mod executor;
+#[cfg(feature = "http")]
+pub mod output;
+#[cfg(feature = "http")]
 pub mod record;
 pub mod redact;
+#[cfg(feature = "http")]
 pub mod request;
+#[cfg(feature = "http")]
 pub mod retry;
+#[cfg(feature = "http")]
 pub mod transport;
 
+#[cfg(feature = "http")]
 pub use action::HttpAction;
+#[cfg(feature = "http")]
 pub use auth::{Authentication, TokenCache};
+#[cfg(feature = "http")]
 pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "http")]
 pub use duration::{format_duration, parse_duration};
+#[cfg(feature = "http")]
 pub use executor::HttpRuntime;
+#[cfg(feature = "http")]
+pub use output::Output;
+#[cfg(feature = "http")]
 pub use record::{ActionRecord, ActionStatus, Attempt, AttemptKind, AttemptOutcome, Outputs, WaitReason};
-pub use redact::Redactor;
+pub use redact::{Redactor, Secrets};
+#[cfg(feature = "http")]
 pub use retry::RetryPolicy;
+#[cfg(feature = "http")]
 pub use transport::{
     HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind, UreqTransport,
 };

@@ -461,6 +461,11 @@ impl Workflow {
         self.action_count
     }
 
+    /// The names of the `securestring` and `secureobject` parameters.
+    pub fn secure_parameter_names(&self) -> impl Iterator<Item = &str> {
+        self.parameters.iter().filter(|p| p.ty.is_secure()).map(|p| &*p.name)
+    }
+
     /// Does the trigger split its output into one run per item (`splitOn`)?
     pub fn has_split_on(&self) -> bool {
         self.trigger.as_ref().is_some_and(|t| t.split_on.is_some())

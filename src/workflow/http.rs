@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::runtime::record::status_code_name;
 use crate::runtime::{
-    ActionStatus, HttpRequest, HttpResponse, HttpRuntime, Redactor, Transport, TransportError, UreqTransport,
+    ActionStatus, HttpRequest, HttpResponse, HttpRuntime, Secrets, Transport, TransportError, UreqTransport,
 };
 use crate::value::{Object, Value};
 
@@ -138,7 +138,7 @@ pub(crate) fn runtime(
     cancel: &Arc<AtomicBool>,
     mocks: &Arc<Mocks>,
     network: Option<Arc<dyn Transport>>,
-    secrets: Redactor,
+    secrets: Secrets,
 ) -> crate::error::Result<RunHttp> {
     let transport: Arc<dyn Transport> = Arc::new(MockingTransport {
         mocks: Arc::clone(mocks),
@@ -152,7 +152,7 @@ pub(crate) fn runtime(
         .with_transport(Arc::clone(&transport))
         .with_clock(Arc::clone(&run_clock))
         .with_time_scale(clock.scale())
-        .map(|rt| rt.with_secrets(secrets))?;
+        .map(|rt| rt.with_shared_secrets(secrets))?;
     Ok(RunHttp { runtime, transport, clock: run_clock })
 }
 
@@ -194,7 +194,8 @@ fn perform_connector(
         &options,
     );
     CURRENT_ACTION.with(|c| *c.borrow_mut() = None);
-    let _ = run;
+    // The connection's secrets and any token fetched stay hidden for the rest of the run.
+    run.http.shared_secrets().merge(&record.redactor);
     record_outcome(&record)
 }
 

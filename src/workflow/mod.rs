@@ -28,7 +28,6 @@ mod run;
 mod status;
 mod variables;
 
-use std::io::IsTerminal as _;
 use std::sync::atomic::Ordering;
 use std::sync::PoisonError;
 use std::time::{Duration, Instant};
@@ -37,6 +36,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Engine;
+use crate::runtime::redact::REDACTED;
 use crate::value::{Object, Value};
 
 pub use clock::Clock;
@@ -106,8 +106,12 @@ pub struct FinishedRun {
     pub record: Value,
     /// The readable summary: the action tree with status and duration.
     pub summary: String,
-    /// What a Response action sent, if one ran.
+    /// What a Response action sent, if one ran (as sent: not redacted).
     pub response: Option<Value>,
+    /// Every secret the run knew by its end: secure parameters, credentials, fetched
+    /// tokens, `secureData` values. Whatever prints something about this run (a flow test's
+    /// report, the command line) redacts with it.
+    pub secrets: crate::runtime::Redactor,
 }
 
 impl FinishedRun {
@@ -419,9 +423,11 @@ fn skipped_run(workflow: &Workflow, parameters: &Object, trigger: Value) -> Fini
         t.insert("status", Value::from("Skipped"));
         t.insert("code", Value::from("Skipped"));
     }
+    let secrets = record::parameter_secrets(workflow, parameters);
     if let Value::Object(r) = &mut run.record {
-        r.insert("trigger", record::Redactor::new(workflow, parameters).value(&trigger));
+        r.insert("trigger", secrets.redact_value(&trigger));
     }
+    run.secrets = secrets;
     run
 }
 
@@ -438,6 +444,7 @@ fn not_started(workflow: &Workflow, reason: &str) -> FinishedRun {
         record: Value::Object(r),
         summary: format!("trigger {name}: Skipped ({reason})\n"),
         response: None,
+        secrets: crate::runtime::Redactor::new(),
     }
 }
 
@@ -454,14 +461,9 @@ fn run_started(
     let info = workflow_info(&shared.workflow_name, &run_id);
     let mocks = std::sync::Arc::clone(&shared.mocks);
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let mut secrets = crate::runtime::Redactor::new();
-    for p in workflow.parameters.iter().filter(|p| p.ty.is_secure()) {
-        if let Some(v) = parameters.get_ci(&p.name) {
-            secrets.add_strings(v);
-        }
-    }
+    let secrets = crate::runtime::Secrets::from_redactor(record::parameter_secrets(workflow, &parameters));
     let http::RunHttp { runtime: http, transport, clock: run_clock } =
-        http::runtime(&clock, &cancel, &mocks, shared.transport.clone(), secrets)?;
+        http::runtime(&clock, &cancel, &mocks, shared.transport.clone(), secrets.clone())?;
     let time_scale = clock.scale();
     let mut state = RunState::new(
         engine(),
@@ -484,9 +486,10 @@ fn run_started(
     let real_start = Instant::now();
     let done = std::sync::atomic::AtomicBool::new(false);
     let status = std::thread::scope(|s| {
-        if shared.progress && std::io::stderr().is_terminal() {
+        let out = crate::runtime::Output::new(secrets.clone());
+        if shared.progress && out.stderr_is_terminal() {
             let (state, done) = (&state, &done);
-            s.spawn(move || progress_display(state, done, real_start));
+            s.spawn(move || progress_display(state, done, real_start, &out));
             let st = state.run_container(&workflow.actions, &frame);
             done.store(true, Ordering::Relaxed);
             st
@@ -506,10 +509,9 @@ fn run_started(
         }
         None => (Status::Succeeded, None),
     };
-    let redactor = record::Redactor::new(workflow, &parameters);
     let latest = |name: &str| state.record(name);
     let journal = state.journal.lock().unwrap_or_else(PoisonError::into_inner);
-    let actions = record::actions_section(workflow, &latest, &journal, &redactor);
+    let actions = record::actions_section(workflow, &latest, &journal);
     drop(journal);
     let mut outputs = Object::new();
     let root_ctx = run::Ctx { run: &state, frame: &frame, current: None };
@@ -524,7 +526,7 @@ fn run_started(
     workflow.actions.walk(&mut |a| {
         if a.kind.is_loop() {
             if let Some(r) = all_results.get(&a.name.to_ascii_lowercase()) {
-                results.insert(a.name.clone(), redactor.value(r));
+                results.insert(a.name.clone(), r.clone());
             }
         }
     });
@@ -532,7 +534,7 @@ fn run_started(
     for p in &workflow.parameters {
         if let Some(v) = parameters.get(&p.name) {
             shown_params
-                .insert(p.name.clone(), if p.ty.is_secure() { Value::from("***") } else { v.clone() });
+                .insert(p.name.clone(), if p.ty.is_secure() { Value::from(REDACTED) } else { v.clone() });
         }
     }
     let response = state.response.lock().unwrap_or_else(PoisonError::into_inner).clone();
@@ -546,27 +548,35 @@ fn run_started(
     r.insert("clock", Value::from(start.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)));
     r.insert("workflow", info);
     r.insert("parameters", Value::Object(shown_params));
-    r.insert("variables", redactor.value(&Value::Object(state.variables.snapshot())));
-    r.insert("trigger", redactor.value(&trigger));
+    r.insert("variables", Value::Object(state.variables.snapshot()));
+    r.insert("trigger", trigger);
     r.insert("actions", Value::Object(actions));
     if !results.is_empty() {
         r.insert("results", Value::Object(results));
     }
     if !outputs.is_empty() {
-        r.insert("outputs", redactor.value(&Value::Object(outputs)));
+        r.insert("outputs", Value::Object(outputs));
     }
     if let Some(resp) = &response {
-        r.insert("response", redactor.value(resp));
+        r.insert("response", resp.clone());
     }
-    let record = Value::Object(r);
+    // The one redaction pass: everything the record holds, with every secret the run
+    // learned (secure parameters, credentials, tokens, secureData values).
+    let secrets = secrets.snapshot();
+    let record = secrets.redact_value(&Value::Object(r));
+    let error = error.map(|e| secrets.redact_value(&e));
     let summary = record::summary(workflow, &record);
-    Ok(FinishedRun { status, error, record, summary, response })
+    Ok(FinishedRun { status, error, record, summary, response, secrets })
 }
 
 /// Redraws one status line on stderr while the run goes on: elapsed time, the actions
 /// running, and each loop's items done / total.
-fn progress_display(state: &RunState<'_>, done: &std::sync::atomic::AtomicBool, start: Instant) {
-    use std::io::Write as _;
+fn progress_display(
+    state: &RunState<'_>,
+    done: &std::sync::atomic::AtomicBool,
+    start: Instant,
+    out: &crate::runtime::Output,
+) {
     let mut shown = false;
     while !done.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
@@ -594,14 +604,10 @@ fn progress_display(state: &RunState<'_>, done: &std::sync::atomic::AtomicBool, 
             line.push_str(&format!("  loops: {}", loops.join(", ")));
         }
         let line: String = line.chars().take(150).collect();
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{line}");
-        let _ = err.flush();
+        out.stderr(&format!("\r\x1b[2K{line}"));
         shown = true;
     }
     if shown {
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K");
-        let _ = err.flush();
+        out.stderr("\r\x1b[2K");
     }
 }

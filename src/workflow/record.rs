@@ -1,11 +1,13 @@
 //! The run record (the run-context shape `flowexpr eval --context` reads, plus per-action
-//! status, timing, attempts and repetitions), secret redaction, and the readable summary.
+//! status, timing, attempts and repetitions), the secrets a run starts with, and the readable
+//! summary.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::runtime::redact::{Redactor, SECURED};
 use crate::value::{Object, Str, Value};
 
 use super::definition::{ActionDef, Workflow};
@@ -75,87 +77,16 @@ impl Journal {
     }
 }
 
-/// The secrets to hide in a run record.
-pub(crate) struct Redactor {
-    secrets: Vec<String>,
-}
-
-const MASK: &str = "***";
-
-fn collect_strings(v: &Value, out: &mut Vec<String>, depth: usize) {
-    if depth > 64 {
-        return;
-    }
-    match v {
-        Value::String(s) if s.chars().count() >= 3 => out.push(s.to_string()),
-        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
-        Value::Object(o) => o.values().for_each(|x| collect_strings(x, out, depth + 1)),
-        _ => {}
-    }
-}
-
-impl Redactor {
-    /// Hides the values of the secure parameters wherever they appear.
-    pub fn new(workflow: &Workflow, parameters: &Object) -> Redactor {
-        let mut secrets = Vec::new();
-        for p in workflow.parameters.iter().filter(|p| p.ty.is_secure()) {
-            if let Some(v) = parameters.get_ci(&p.name) {
-                collect_strings(v, &mut secrets, 0);
-            }
-        }
-        // Longest first, so a secret that contains another is hidden whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        Redactor { secrets }
-    }
-
-    fn text(&self, s: &str) -> Option<String> {
-        let mut out: Option<String> = None;
-        for secret in &self.secrets {
-            let current = out.as_deref().unwrap_or(s);
-            if current.contains(secret.as_str()) {
-                out = Some(current.replace(secret.as_str(), MASK));
-            }
-        }
-        out
-    }
-
-    /// A copy of `value` with secrets, `Authorization` headers and authentication
-    /// credentials masked.
-    pub fn value(&self, value: &Value) -> Value {
-        self.walk(value, 0)
-    }
-
-    fn walk(&self, value: &Value, depth: usize) -> Value {
-        if depth > 200 {
-            return Value::from(MASK);
-        }
-        match value {
-            Value::String(s) => self.text(s).map(Value::from).unwrap_or_else(|| value.clone()),
-            Value::Array(a) => Value::array(a.iter().map(|x| self.walk(x, depth + 1)).collect()),
-            Value::Object(o) => {
-                let mut out = Object::with_capacity(o.len());
-                for (k, v) in o {
-                    let sensitive = [
-                        "authorization",
-                        "proxy-authorization",
-                        "password",
-                        "secret",
-                        "pfx",
-                        "client_secret",
-                        "clientsecret",
-                    ]
-                    .iter()
-                    .any(|s| k.eq_ignore_ascii_case(s));
-                    let masked =
-                        if sensitive && !v.is_null() { Value::from(MASK) } else { self.walk(v, depth + 1) };
-                    out.insert(k.clone(), masked);
-                }
-                Value::Object(out)
-            }
-            other => other.clone(),
+/// The secrets a run starts with: the values of its `securestring` and `secureobject`
+/// parameters (every string and number inside them).
+pub(crate) fn parameter_secrets(workflow: &Workflow, parameters: &Object) -> Redactor {
+    let mut secrets = Redactor::new();
+    for p in workflow.parameters.iter().filter(|p| p.ty.is_secure()) {
+        if let Some(v) = parameters.get_ci(&p.name) {
+            secrets.add_value(v);
         }
     }
+    secrets
 }
 
 /// Builds the `actions` section: every action that has a record, in definition order, with
@@ -164,20 +95,19 @@ pub(crate) fn actions_section(
     workflow: &Workflow,
     latest: &dyn Fn(&str) -> Option<Value>,
     journal: &Journal,
-    redactor: &Redactor,
 ) -> Object {
     let mut out = Object::new();
     workflow.actions.walk(&mut |a: &ActionDef| {
         let Some(record) = latest(&a.name) else { return };
-        let mut r = match redactor.value(&record) {
+        let mut r = match record {
             Value::Object(o) => o,
             _ => Object::new(),
         };
         if a.secure_inputs && r.contains_key("inputs") {
-            r.insert("inputs", Value::from(MASK));
+            r.insert("inputs", Value::from(SECURED));
         }
         if a.secure_outputs && r.contains_key("outputs") {
-            r.insert("outputs", Value::from(MASK));
+            r.insert("outputs", Value::from(SECURED));
         }
         r.insert("type", Value::from(a.type_name.clone()));
         if let Some(p) = &a.parent {
@@ -201,7 +131,7 @@ pub(crate) fn actions_section(
                         })
                         .unwrap_or_default()
                 });
-                r.insert("repetitions", redactor.value(&Value::array(repetitions)));
+                r.insert("repetitions", Value::array(repetitions));
             }
         }
         out.insert(a.name.clone(), Value::Object(r));

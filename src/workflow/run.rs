@@ -509,6 +509,7 @@ impl<'w> RunState<'w> {
         let start = self.clock.now();
         let real_start = Instant::now();
         let mut outcome = self.perform(def, frame);
+        self.learn_secrets(def, &outcome);
         let end = self.clock.now();
         let too_large =
             [("inputs", &outcome.inputs), ("outputs", &outcome.outputs)].into_iter().find_map(|(what, v)| {
@@ -572,6 +573,27 @@ impl<'w> RunState<'w> {
             current.remove(p);
         }
         status
+    }
+
+    /// Secrets an action brings into the run: the credentials of an `authentication` in its
+    /// inputs (connector actions carry them there), and with `secureData` its inputs or
+    /// outputs, which later actions may pass on.
+    fn learn_secrets(&self, def: &ActionDef, outcome: &Outcome) {
+        let authentication = outcome.inputs.as_ref().and_then(|i| i.member("authentication"));
+        if authentication.is_none() && !def.secure_inputs && !def.secure_outputs {
+            return;
+        }
+        self.http.shared_secrets().update(|r| {
+            if let Some(a) = &authentication {
+                r.add_authentication(a);
+            }
+            if let (true, Some(i)) = (def.secure_inputs, &outcome.inputs) {
+                r.add_strings(i);
+            }
+            if let (true, Some(o)) = (def.secure_outputs, &outcome.outputs) {
+                r.add_strings(o);
+            }
+        });
     }
 
     fn perform(&self, def: &ActionDef, frame: &Frame<'_>) -> Outcome {

@@ -56,7 +56,7 @@ fn call_dry_run_redacts_secrets_and_reads_the_environment() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         text(&out),
-        "{\"operation\":\"AddressesGet\",\"method\":\"GET\",\"url\":\"https://api.ideal-postcodes.co.uk/v1/addresses?query=SW1A%202AA&limit=10&page=0&api_key=***\",\"headers\":{},\"body\":null}\n"
+        "{\"operation\":\"AddressesGet\",\"method\":\"GET\",\"url\":\"https://api.ideal-postcodes.co.uk/v1/addresses?query=SW1A%202AA&limit=10&page=0&api_key=[redacted]\",\"headers\":{},\"body\":null}\n"
     );
     let out = flowexpr(&["connector", "call", &dir.to_string_lossy(), "AddressGet", "--dry-run"], &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -94,7 +94,7 @@ fn call_with_a_connection_file_and_a_file_parameter() {
     let v = flowexpr::value::from_json_str(&text(&out)).unwrap_or_default();
     assert_eq!(
         v.member("headers").and_then(|h| h.member("Apikey")).map(|k| k.to_text()).as_deref(),
-        Some("***")
+        Some("[redacted]")
     );
     let part = v.member("body").and_then(|b| b.index(0)).unwrap_or_default();
     assert_eq!(

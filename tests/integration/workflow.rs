@@ -693,9 +693,9 @@ fn parameters_types_defaults_files_and_environment() {
     assert!(!record.contains("hunter22"), "the secret is redacted everywhere: {record}");
     assert_eq!(
         eval(&finished.record, "outputs('C')"),
-        r#"{"n":5,"f":2.0,"s":"a","auth":"Bearer ***","list":[1]}"#
+        r#"{"n":5,"f":2.0,"s":"a","auth":"Bearer [redacted]","list":[1]}"#
     );
-    assert_eq!(eval(&finished.record, "parameters('secret')"), r#""***""#);
+    assert_eq!(eval(&finished.record, "parameters('secret')"), r#""[redacted]""#);
 
     for (supplied, env, fragment) in [
         (r#"{}"#, vec![], "parameter 'secret' (securestring) has no value"),

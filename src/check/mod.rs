@@ -8,6 +8,7 @@
 //! X, and `body('X')` of an action that can never have run before the one reading it. Each
 //! finding names the JSON pointer and the line and column in the file.
 
+pub(crate) mod capacity;
 mod positions;
 
 use std::collections::{HashMap, HashSet};
@@ -216,6 +217,9 @@ pub fn check_text(text: &str) -> Result<Report, crate::Error> {
     let mut checker = Checker { text, positions: &positions, findings: Vec::new(), model: Model::default() };
     checker.model.build(root, &prefix);
     checker.run(root, &prefix);
+    for (pointer, code, message) in capacity::check(root, &prefix) {
+        checker.report(Severity::Error, code, message, &pointer, None);
+    }
     let mut findings = checker.findings;
     findings.sort_by_key(|f| (f.span.map_or(usize::MAX, |s| s.start), std::cmp::Reverse(f.severity)));
     Ok(Report { findings, text: text.to_string() })

@@ -217,6 +217,7 @@ fn check(out: &Output, files: &[PathBuf], format: CheckFormat) -> Result<(), Fai
         let name = file.display().to_string();
         let text =
             std::fs::read_to_string(file).map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+        out.learn(&secure_defaults(&text));
         let report =
             crate::check::check_text(&text).map_err(|e| Failure::Failed(format!("{name}: {e:#}")))?;
         errors |= report.has_errors();
@@ -238,6 +239,25 @@ fn check(out: &Output, files: &[PathBuf], format: CheckFormat) -> Result<(), Fai
     } else {
         Ok(())
     }
+}
+
+/// The default values of a definition's `securestring` and `secureobject` parameters:
+/// `check` shows source lines, and must not show those.
+fn secure_defaults(text: &str) -> crate::runtime::Redactor {
+    let mut redactor = crate::runtime::Redactor::new();
+    let root = crate::value::from_json_str(text).unwrap_or_default();
+    let definition = root.member("definition").filter(|d| d.as_object().is_some()).unwrap_or(root);
+    if let Some(Value::Object(parameters)) = definition.member("parameters") {
+        for p in parameters.values() {
+            let secure = p.member("type").and_then(|t| t.as_str().map(str::to_ascii_lowercase));
+            if matches!(secure.as_deref(), Some("securestring" | "secureobject")) {
+                if let Some(v) = p.member("defaultValue") {
+                    redactor.add_value(&v);
+                }
+            }
+        }
+    }
+    redactor
 }
 
 pub(crate) fn load_context(path: Option<&Path>, clock: Option<&str>) -> Result<RunContext, Failure> {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::value::{from_json_str, Object, Value};
+use crate::value::{Object, Value};
 
 /// The run state an expression reads. Every method has a default (nothing known, the
 /// system clock), so an implementation supplies only what it has.
@@ -174,9 +174,11 @@ impl RunContext {
 
     /// Reads a context from JSON text.
     pub fn from_json_str(text: &str) -> Result<RunContext> {
-        let value = from_json_str(text).map_err(|e| {
-            Error::new(ErrorKind::Definition, format!("the run context is not valid JSON: {e}"))
-        })?;
+        // A run record holds values as deep as JSON allows inside its own levels.
+        let value =
+            crate::value::from_json_str_nested(text, crate::value::MAX_RECORD_DEPTH).map_err(|e| {
+                Error::new(ErrorKind::Definition, format!("the run context is not valid JSON: {e}"))
+            })?;
         RunContext::from_value(&value)
     }
 

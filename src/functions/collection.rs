@@ -220,20 +220,29 @@ fn join(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let items = args.array(0)?;
     let delimiter = args.str(1)?;
     call.charge(items.len() as u64)?;
-    let mut out = String::new();
-    for (i, item) in items.iter().enumerate() {
+    // Every piece and the final size first: the result is built only when it fits.
+    let mut pieces: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(items.len());
+    let mut len = delimiter.len().saturating_mul(items.len().saturating_sub(1));
+    call.check_string_length(len)?;
+    for item in items.iter() {
+        let piece = match item {
+            Value::Binary(b) => {
+                super::conversion::binary_text(b).map_err(|e| args.invalid(0, format!("failed: {e}")))?
+            }
+            other => super::conversion::text_piece(other),
+        };
+        len = len.saturating_add(piece.len());
+        call.check_string_length(len)?;
+        pieces.push(piece);
+    }
+    call.charge(len as u64 / 64)?;
+    let mut out = String::with_capacity(len);
+    for (i, piece) in pieces.iter().enumerate() {
         if i > 0 {
             out.push_str(delimiter);
         }
-        match item {
-            Value::Binary(b) => out.push_str(
-                &super::conversion::binary_text(b).map_err(|e| args.invalid(0, format!("failed: {e}")))?,
-            ),
-            other => other.write_text(&mut out),
-        }
-        call.check_string_length(out.len())?;
+        out.push_str(piece);
     }
-    call.charge(out.len() as u64 / 64)?;
     Ok(Value::from(out))
 }
 

@@ -761,3 +761,16 @@ mod tests {
         assert!(DataUri::parse("http://x,y").is_none());
     }
 }
+
+/// A value's text for a string builder (`concat`, `join`): a string as it is (no copy),
+/// anything else written out. Binary content is the caller's, with its own error.
+pub(crate) fn text_piece(value: &Value) -> std::borrow::Cow<'_, str> {
+    match value {
+        Value::String(s) => std::borrow::Cow::Borrowed(s),
+        other => {
+            let mut text = String::new();
+            other.write_text(&mut text);
+            std::borrow::Cow::Owned(text)
+        }
+    }
+}

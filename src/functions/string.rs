@@ -288,17 +288,22 @@ impl Matches {
 // The functions.
 
 fn concat(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
-    let mut out = String::new();
+    // The size is checked before the result is built: a loop that doubles a string must
+    // fail at once, not after copying a hundred megabytes.
+    let mut pieces: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(args.all().len());
+    let mut len = 0usize;
     for (i, value) in args.all().iter().enumerate() {
-        match value {
-            Value::Binary(_) => {
-                out.push_str(&super::conversion::text_of(&args, i)?);
-            }
-            other => other.write_text(&mut out),
-        }
-        call.check_string_length(out.len())?;
+        let piece = match value {
+            Value::Binary(_) => super::conversion::text_of(&args, i)?,
+            other => super::conversion::text_piece(other),
+        };
+        len = len.saturating_add(piece.len());
+        call.check_string_length(len)?;
+        pieces.push(piece);
     }
-    call.charge(out.len() as u64 / 64)?;
+    call.charge(len as u64 / 64)?;
+    let mut out = String::with_capacity(len);
+    pieces.iter().for_each(|p| out.push_str(p));
     Ok(Value::from(out))
 }
 

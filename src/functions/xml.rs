@@ -51,7 +51,8 @@ fn xpath(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     };
     let expression = args.str(1)?;
     call.charge(xml.bytes().len() as u64 / 64)?;
-    let value = crate::xml::xpath(xml, expression).map_err(|e| e.with_span(args.span(1)))?;
+    let value = crate::xml::xpath_metered(xml, expression, &mut |units| call.charge(units))
+        .map_err(|e| e.with_span(args.span(1)))?;
     if let Value::Array(items) = &value {
         call.check_array_length(items.len())?;
     }

@@ -18,7 +18,7 @@ use super::redact::{is_secret_header, Redactor, Secrets, REDACTED, SECURED};
 use super::request::{
     decode_body, encode_body, headers_object, is_dropped_header, resolve_link, EncodedBody, RequestSpec,
 };
-use super::retry::{is_retryable_status, parse_retry_after, RetryPolicy};
+use super::retry::{is_retryable_status, parse_retry_after, RetryPolicy, MAX_RETRY_AFTER};
 use super::transport::{
     ClientIdentity, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind, UreqTransport,
 };
@@ -34,6 +34,17 @@ pub const DEFAULT_POLLING_INTERVAL: Duration = Duration::from_secs(20);
 
 /// The most pages one action follows.
 pub const MAX_PAGES: usize = 1_000;
+
+/// The most times one action polls the `Location` of a 202 (a status URL that keeps
+/// answering 202 — itself, say — ends here, or sooner at `limit.timeout`).
+pub const MAX_POLLS: usize = 10_000;
+
+/// The most ranged GETs one chunked download makes (the service's limit).
+pub const MAX_CHUNK_DOWNLOADS: usize = 1_000;
+
+/// The shortest real deadline a scaled request gets (a time scale of 1e-6 would otherwise
+/// leave no time to connect at all).
+const MIN_SCALED_DEADLINE: Duration = Duration::from_millis(10);
 
 /// A line of the runtime's log (already redacted).
 pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
@@ -52,6 +63,8 @@ pub struct HttpRuntime {
     default_authority: String,
     secrets: Secrets,
     logger: Option<Logger>,
+    /// When the run this runtime serves must end (its clock's time).
+    deadline: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for HttpRuntime {
@@ -98,6 +111,7 @@ impl HttpRuntime {
             default_authority: DEFAULT_AUTHORITY.to_string(),
             secrets: Secrets::new(),
             logger: None,
+            deadline: None,
         }
     }
 
@@ -113,9 +127,10 @@ impl HttpRuntime {
         self
     }
 
-    /// Multiplies every wait — retry intervals, `Retry-After`, polling intervals — by
-    /// `scale` (0 waits not at all). Records keep the unscaled waits, and `limit.timeout`
-    /// counts them unscaled too, so a definition behaves as it would, only faster.
+    /// Multiplies every wait — retry intervals, `Retry-After`, polling intervals — and every
+    /// request's deadline by `scale` (0 waits not at all and leaves deadlines as they are).
+    /// Records keep the unscaled waits, and `limit.timeout` counts them unscaled too, so a
+    /// definition behaves as it would, only faster.
     pub fn with_time_scale(mut self, scale: f64) -> Result<HttpRuntime> {
         if !scale.is_finite() || scale < 0.0 {
             return Err(Error::new(
@@ -136,6 +151,13 @@ impl HttpRuntime {
     /// The timeout of each outbound request (default 120 s).
     pub fn with_request_timeout(mut self, timeout: Duration) -> HttpRuntime {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// No action goes on past this time (the clock's): the end of the run's duration limit.
+    /// Without it each action has the run-duration limit of its own.
+    pub fn with_deadline(mut self, deadline: chrono::DateTime<chrono::Utc>) -> HttpRuntime {
+        self.deadline = Some(deadline);
         self
     }
 
@@ -296,13 +318,13 @@ impl HttpRuntime {
                 finish(status, code, inputs, Some(outputs), error, attempts, redactor)
             }
             Err(Stop::TimedOut) => {
+                let limit = match action.timeout {
+                    Some(t) => format!("its time limit of {} (limit.timeout)", format_duration(t)),
+                    None => "the run's duration limit of 90 days".to_string(),
+                };
                 let error = ActionError {
                     code: "ActionTimedOut".into(),
-                    message: format!(
-                        "The action '{}' did not complete within its time limit of {} (limit.timeout).",
-                        action.name(),
-                        action.timeout.map(format_duration).unwrap_or_default()
-                    ),
+                    message: format!("The action '{}' did not complete within {limit}.", action.name()),
                 };
                 self.log(&redactor, &format!("{}: TimedOut: {}", action.name(), error.message));
                 finish(
@@ -450,6 +472,15 @@ impl HttpRuntime {
     fn log(&self, redactor: &Redactor, line: &str) {
         if let Some(logger) = &self.logger {
             logger(&redactor.redact_text(line));
+        }
+    }
+
+    /// The real deadline of a request that may take `nominal`: scaled like the waits.
+    fn deadline_for(&self, nominal: Duration) -> Duration {
+        if self.time_scale == 0.0 {
+            nominal
+        } else {
+            self.scaled(nominal).max(MIN_SCALED_DEADLINE)
         }
     }
 
@@ -618,10 +649,20 @@ impl Run<'_> {
 
         // The asynchronous pattern: poll the Location of a 202 until another answer comes.
         let mut poll_url: Option<String> = None;
+        let mut polls = 0usize;
         while let Exchange::Answered(response, from) = &exchange {
             if response.status != 202 || self.action.disable_async_pattern {
                 break;
             }
+            if polls >= MAX_POLLS {
+                return Err(Stop::Failed(ActionError {
+                    code: "PollingLimitExceeded".into(),
+                    message: format!(
+                        "The action polled its status URL {MAX_POLLS} times and it still answers 202 (Accepted); set limit.timeout, or DisableAsyncPattern to take the 202 as the answer."
+                    ),
+                }));
+            }
+            polls += 1;
             let Some(location) =
                 response.header("location").map(|l| resolve_link(from, l)).or_else(|| poll_url.clone())
             else {
@@ -631,7 +672,7 @@ impl Run<'_> {
                 .header("retry-after")
                 .and_then(|t| parse_retry_after(t, self.rt.clock.utc_now()))
             {
-                Some(w) => (w, WaitReason::RetryAfter),
+                Some(w) => (w.min(MAX_RETRY_AFTER), WaitReason::RetryAfter),
                 None => (self.rt.polling_interval, WaitReason::PollingInterval),
             };
             self.note_wait(wait, reason);
@@ -762,7 +803,14 @@ impl Run<'_> {
         let step = first.body.len().max(1);
         let HttpResponse { mut headers, body: mut content, .. } = first;
         let mut next = end.saturating_add(1);
+        let mut requests = 1usize;
         while next < total {
+            if requests >= MAX_CHUNK_DOWNLOADS {
+                return Err(fail(format!(
+                    "The chunked download needs more than {MAX_CHUNK_DOWNLOADS} requests; the service makes at most {MAX_CHUNK_DOWNLOADS}."
+                )));
+            }
+            requests += 1;
             let last = next.saturating_add(step - 1).min(total - 1);
             let range = [("Range".to_string(), format!("bytes={next}-{last}"))];
             let answer = self.send(AttemptKind::Chunk, "GET", url, None, &range)?;
@@ -832,6 +880,7 @@ impl Run<'_> {
         };
         let mut link = find_link(&Value::Object(first.clone()));
         let mut pages = 1;
+        let mut bytes = 0usize;
         while let Some((key, next)) = link.take().filter(|(_, l)| !l.is_empty()) {
             if all.len() >= minimum {
                 link = Some((key, next));
@@ -855,6 +904,17 @@ impl Run<'_> {
                 }
             };
             pages += 1;
+            bytes = bytes.saturating_add(response.body.len());
+            if bytes as u64 > super::transport::MAX_BODY_BYTES {
+                let error = ActionError {
+                    code: "PaginationLimitExceeded".into(),
+                    message: format!(
+                        "The pages the action followed hold more than {} bytes, the limit of one action's outputs.",
+                        super::transport::MAX_BODY_BYTES
+                    ),
+                };
+                return Ok(Some((ActionStatus::Failed, error.code.clone(), outputs.clone(), Some(error))));
+            }
             let headers = headers_object(&response.headers);
             let body = decode_body(&response);
             if !(200..300).contains(&response.status) || body.is_err() {
@@ -938,14 +998,14 @@ impl Run<'_> {
         loop {
             let request = make(self)?;
             let (method, url) = (request.method.clone(), request.url.clone());
-            let timeout = match self.remaining() {
-                Some(r) if r.is_zero() => return Err(Stop::TimedOut),
-                Some(r) => r.min(self.rt.request_timeout),
-                None => self.rt.request_timeout,
-            };
+            let remaining = self.remaining();
+            if remaining.is_zero() {
+                return Err(Stop::TimedOut);
+            }
+            let timeout = remaining.min(self.rt.request_timeout);
             let started = self.rt.clock.now();
             let start_time = self.rt.clock.utc_now();
-            let result = self.rt.transport.send(&request, timeout);
+            let result = self.rt.transport.send(&request, self.rt.deadline_for(timeout));
             let duration = self.rt.clock.now().saturating_duration_since(started);
             let outcome = match &result {
                 Ok(r) => AttemptOutcome::Status(r.status),
@@ -966,8 +1026,7 @@ impl Run<'_> {
             let retryable = match &result {
                 Ok(r) => is_retryable_status(r.status),
                 Err(e) => {
-                    if e.kind == TransportErrorKind::Timeout && self.remaining().is_some_and(|r| r.is_zero())
-                    {
+                    if e.kind == TransportErrorKind::Timeout && self.remaining().is_zero() {
                         return Err(Stop::TimedOut);
                     }
                     e.is_retryable()
@@ -984,7 +1043,7 @@ impl Run<'_> {
                 Err(_) => None,
             };
             let (wait, reason) = match retry_after {
-                Some(w) => (w, WaitReason::RetryAfter),
+                Some(w) => (w.min(policy.longest_wait()), WaitReason::RetryAfter),
                 None => {
                     let mut rng = self.rt.rng.lock().unwrap_or_else(|p| p.into_inner());
                     (policy.wait_before_retry(number, &mut rng).unwrap_or_default(), WaitReason::RetryPolicy)
@@ -1086,24 +1145,29 @@ impl Run<'_> {
         Ok(token)
     }
 
-    /// How much of `limit.timeout` is left, counting waits unscaled.
-    fn remaining(&self) -> Option<Duration> {
-        let limit = self.action.timeout?;
+    /// How much time the action has left, counting waits unscaled: what is left of its
+    /// `limit.timeout` (the run's duration limit when it has none), and never more than
+    /// what is left of the run.
+    fn remaining(&self) -> Duration {
+        let limit = self.action.timeout.unwrap_or(crate::limits::run::MAX_DURATION);
         let real = self.rt.clock.now().saturating_duration_since(self.start);
         let elapsed = real.saturating_sub(self.slept_real).saturating_add(self.waited);
-        Some(limit.saturating_sub(elapsed))
+        let left = limit.saturating_sub(elapsed);
+        match self.rt.deadline {
+            Some(end) => left.min((end - self.rt.clock.utc_now()).to_std().unwrap_or(Duration::ZERO)),
+            None => left,
+        }
     }
 
-    /// Waits `d` (scaled); stops when `limit.timeout` passes first.
+    /// Waits `d` (scaled); stops when the action's time runs out first.
     fn wait(&mut self, d: Duration) -> Result<(), Stop> {
-        if let Some(left) = self.remaining() {
-            if d >= left {
-                let real = self.rt.scaled(left);
-                self.rt.clock.sleep(real);
-                self.slept_real += real;
-                self.waited += left;
-                return Err(Stop::TimedOut);
-            }
+        let left = self.remaining();
+        if d >= left {
+            let real = self.rt.scaled(left);
+            self.rt.clock.sleep(real);
+            self.slept_real += real;
+            self.waited += left;
+            return Err(Stop::TimedOut);
         }
         let real = self.rt.scaled(d);
         self.rt.clock.sleep(real);

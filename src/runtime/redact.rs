@@ -90,6 +90,10 @@ pub fn forms(secret: &str) -> Vec<String> {
     push(lower_hex_escapes(&data));
     push(data);
     for json in json_escapes(secret) {
+        // And JSON inside JSON: `string()` of an object, written out as a JSON string.
+        for twice in json_escapes(&json) {
+            push(twice);
+        }
         push(json);
     }
     for b64 in base64_forms(secret.as_bytes()) {
@@ -293,41 +297,60 @@ impl Redactor {
 
     /// The text with every secret replaced by [`REDACTED`].
     pub fn redact_text(&self, text: &str) -> String {
+        self.redact_str(text).unwrap_or_else(|| text.to_string())
+    }
+
+    /// The redacted text, or `None` when there is nothing to hide (no copy is made).
+    fn redact_str(&self, text: &str) -> Option<String> {
         if self.secrets.iter().any(|s| s == text) {
-            return REDACTED.to_string();
+            return Some(REDACTED.to_string());
         }
-        let mut out = mask_userinfo(text);
+        let mut out: Option<String> = has_userinfo(text).then(|| mask_userinfo(text));
         for secret in self.secrets.iter().filter(|s| s.len() >= MIN_SUBSTRING_SECRET) {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
+            let current = out.as_deref().unwrap_or(text);
+            if current.contains(secret.as_str()) {
+                out = Some(current.replace(secret.as_str(), REDACTED));
             }
         }
-        out
+        out.filter(|o| o != text)
     }
 
     /// The value with every secret in its strings (and member names) replaced, and the
     /// values of members named like credentials replaced whole. Binary content that holds a
     /// secret is replaced whole.
     pub fn redact_value(&self, value: &Value) -> Value {
-        self.redact_at(value, 0)
+        // A run record shares large strings between its parts (a variable and the inputs
+        // of every iteration that set it): each is scanned once.
+        let mut seen = std::collections::HashMap::new();
+        self.redact_at(value, 0, &mut seen)
     }
 
     fn redact_string(&self, s: &str) -> Option<String> {
-        let r = self.redact_text(s);
-        (r != s).then_some(r)
+        self.redact_str(s)
     }
 
-    fn redact_at(&self, value: &Value, depth: usize) -> Value {
+    fn redact_at(&self, value: &Value, depth: usize, seen: &mut Seen) -> Value {
         if depth > MAX_DEPTH {
             return Value::from(REDACTED);
         }
         match value {
+            Value::String(s) if s.len() >= SHARED_STRING => {
+                let key = s.as_ptr() as usize;
+                if let Some(done) = seen.get(&key) {
+                    return done.clone();
+                }
+                let done = self.redact_string(s).map_or_else(|| value.clone(), Value::from);
+                seen.insert(key, done.clone());
+                done
+            }
             Value::String(s) => self.redact_string(s).map_or_else(|| value.clone(), Value::from),
-            Value::Array(items) => Value::array(items.iter().map(|v| self.redact_at(v, depth + 1)).collect()),
-            Value::Object(o) => Value::Object(self.redact_object(o, depth)),
+            Value::Array(items) => {
+                Value::array(items.iter().map(|v| self.redact_at(v, depth + 1, seen)).collect())
+            }
+            Value::Object(o) => Value::Object(self.redact_object(o, depth, seen)),
             Value::Binary(b) => {
                 let text = b.text();
-                if self.redact_text(&text) == text && self.redact_text(b.base64()) == b.base64() {
+                if self.redact_str(&text).is_none() && self.redact_str(b.base64()).is_none() {
                     value.clone()
                 } else {
                     Value::from(REDACTED)
@@ -344,13 +367,13 @@ impl Redactor {
         }
     }
 
-    fn redact_object(&self, o: &Object, depth: usize) -> Object {
+    fn redact_object(&self, o: &Object, depth: usize, seen: &mut Seen) -> Object {
         o.iter()
             .map(|(k, v)| {
                 let v = if is_secret_member(k) && !v.is_null() && !matches!(v, Value::Bool(_)) {
                     Value::from(REDACTED)
                 } else {
-                    self.redact_at(v, depth + 1)
+                    self.redact_at(v, depth + 1, seen)
                 };
                 match self.redact_string(k) {
                     Some(key) => (crate::value::Str::from(key.as_str()), v),
@@ -372,6 +395,17 @@ impl Redactor {
     }
 }
 
+/// Strings at least this long are redacted once per value, however often it holds them.
+const SHARED_STRING: usize = 4096;
+
+/// Redacted large strings of one value, by address.
+type Seen = std::collections::HashMap<usize, Value>;
+
+/// Might the text hold `scheme://user:password@`?
+fn has_userinfo(text: &str) -> bool {
+    text.contains("://") && text.contains('@')
+}
+
 /// The user name and password of a URI's authority, as written.
 fn userinfo(uri: &str) -> Option<(&str, &str)> {
     let (_, rest) = uri.split_once("://")?;
@@ -382,9 +416,6 @@ fn userinfo(uri: &str) -> Option<(&str, &str)> {
 
 /// The text with the password of every `scheme://user:password@host` replaced.
 fn mask_userinfo(text: &str) -> String {
-    if !text.contains("://") {
-        return text.to_string();
-    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {

@@ -257,6 +257,25 @@ impl RetryPolicy {
     }
 }
 
+/// The longest a `Retry-After` header may make an action wait before one retry or poll:
+/// the longest interval a retry policy may give (P1D). A larger value — `999999999`,
+/// `1e300`, a date in the year 9999 — waits this long at most, and less when the policy's
+/// own `maximumInterval`, the action's `limit.timeout` or the run's duration limit ends
+/// sooner.
+pub const MAX_RETRY_AFTER: Duration = MAX_INTERVAL;
+
+impl RetryPolicy {
+    /// The longest wait this policy allows before one retry: an exponential policy's
+    /// `maximumInterval`, else [`MAX_RETRY_AFTER`].
+    pub fn longest_wait(&self) -> Duration {
+        match self {
+            RetryPolicy::Exponential { maximum, .. } => *maximum,
+            RetryPolicy::Fixed { interval, .. } => (*interval).max(MAX_RETRY_AFTER),
+            RetryPolicy::None => MAX_RETRY_AFTER,
+        }
+    }
+}
+
 /// Is a response with this status retried? 408, 429 and every 5xx are; nothing else is.
 pub fn is_retryable_status(status: u16) -> bool {
     status == 408 || status == 429 || (500..600).contains(&status)

@@ -11,7 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The largest response body read, in bytes: the service's limit for one action's output.
+/// A `Content-Length` above it fails before the body is read; a body without one stops
+/// being read there (decompressed bytes count, so a gzip bomb stops there too).
 pub const MAX_BODY_BYTES: u64 = 104_857_600;
+
+/// The largest response head (status line and headers) read, in bytes.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// A request, ready to send: method, absolute URL (queries already encoded into it),
 /// headers in order, and body bytes.
@@ -181,9 +186,9 @@ pub struct TransportConfig {
     pub root_certificates: Vec<Vec<u8>>,
     /// The `User-Agent` sent when the request has none.
     pub user_agent: Option<String>,
-    /// The timeout every connect, read and write gets (default 120 s). A request whose
-    /// timeout is shorter gets a deadline for the whole exchange instead. (A deadline on
-    /// every request would cost a system call per read: measurably slower on loopback.)
+    /// The deadline of a whole exchange — connect, send, headers and the whole body —
+    /// when the request asks for no shorter one (default 120 s). It is a deadline, not a
+    /// timeout per read: a server that sends a byte a second cannot hold a request longer.
     pub io_timeout: Option<Duration>,
 }
 
@@ -235,10 +240,10 @@ fn build_agent(config: &TransportConfig, identity: Option<&ClientIdentity>) -> u
     let user_agent = config.user_agent.clone().unwrap_or_else(default_user_agent);
     let io = Some(config.io_timeout.unwrap_or(DEFAULT_IO_TIMEOUT));
     ureq::Agent::config_builder()
+        .timeout_global(io)
         .timeout_connect(io)
-        .timeout_per_read(io)
-        .timeout_per_write(io)
         .http_status_as_error(false)
+        .max_response_header_size(MAX_HEADER_BYTES)
         .max_redirects(0)
         .user_agent(user_agent.as_str())
         .tls_config(tls.build())
@@ -299,6 +304,20 @@ impl Transport for UreqTransport {
             }
         };
         let mut response = result.map_err(map_error)?;
+        let declared = response
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Err(TransportError::new(
+                TransportErrorKind::BodyTooLarge,
+                format!(
+                    "the response announces a body of {} bytes (Content-Length); the limit is {MAX_BODY_BYTES} bytes",
+                    declared.unwrap_or_default()
+                ),
+            ));
+        }
         let status = response.status().as_u16();
         let headers = response
             .headers()

@@ -90,6 +90,12 @@ fn render_kind(kind: &Kind, state: &mut State<'_>) -> Result<Value> {
                                 )
                                 .with_span(node.span())
                             })?;
+                            check_interpolated(out.len().saturating_add(text.len()), state)?;
+                            out.push_str(&text);
+                        }
+                        Value::String(text) => {
+                            // Checked before the copy, as concat() does.
+                            check_interpolated(out.len().saturating_add(text.len()), state)?;
                             out.push_str(&text);
                         }
                         value => value.write_text(&mut out),
@@ -291,4 +297,17 @@ mod tests {
             _ => panic!("big is an array"),
         }
     }
+}
+
+fn check_interpolated(len: usize, state: &crate::eval::State<'_>) -> Result<()> {
+    if len > state.limits.max_string_length {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "the interpolated string is longer than the limit of {} characters",
+                state.limits.max_string_length
+            ),
+        ));
+    }
+    Ok(())
 }

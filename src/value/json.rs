@@ -17,6 +17,59 @@ pub fn from_json_str(text: &str) -> Result<Value, serde_json::Error> {
     serde_json::from_str(text)
 }
 
+/// How deeply a value may nest (arrays and objects) for JSON to read it: serde_json's
+/// limit, the service's too.
+pub const MAX_VALUE_DEPTH: usize = 128;
+
+/// How deeply a run record or run context may nest: a value of [`MAX_VALUE_DEPTH`] levels
+/// inside the record's own levels (`results.Loop[i].outputs[j].outputs`, a `splitOn`
+/// array of records, ...). The runner keeps every value within [`MAX_VALUE_DEPTH`], so what
+/// `flowexpr run --out` writes, `--context` reads back.
+pub const MAX_RECORD_DEPTH: usize = MAX_VALUE_DEPTH + 16;
+
+/// Parses JSON text nested at most `max_depth` levels (checked before parsing, so the
+/// parser's recursion stays bounded).
+pub fn from_json_str_nested(text: &str, max_depth: usize) -> Result<Value, serde_json::Error> {
+    if let Some(at) = too_deep(text, max_depth) {
+        return Err(<serde_json::Error as de::Error>::custom(format!(
+            "nesting deeper than {max_depth} levels at byte {at}"
+        )));
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let value = Value::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// Where the nesting of brackets outside strings first passes `max`, if it does.
+fn too_deep(text: &str, max: usize) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Writes compact JSON as the service does (`5.0` for integral floats, binary as its
 /// envelope, no spaces).
 pub fn to_json_string(value: &Value) -> String {

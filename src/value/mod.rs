@@ -15,7 +15,10 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use binary::Binary;
-pub use json::{from_json_str, to_json_string, to_json_string_pretty};
+pub use json::{
+    from_json_str, from_json_str_nested, to_json_string, to_json_string_pretty, MAX_RECORD_DEPTH,
+    MAX_VALUE_DEPTH,
+};
 pub use number::format_double;
 pub use object::Object;
 pub use rust_decimal::Decimal;

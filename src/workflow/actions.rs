@@ -494,6 +494,9 @@ pub(crate) fn terminate(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>) -> O
 }
 
 /// Wait: `{"interval": {"count", "unit"}}` or `{"until": {"timestamp"}}`, on the run's clock.
+/// The longest Wait accepted at all: the run's duration limit.
+const MAX_WAIT_SECONDS: f64 = crate::limits::run::MAX_DURATION.as_secs() as f64;
+
 pub(crate) fn wait(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>) -> Outcome {
     let i = match def.inputs.render(ctx) {
         Ok(v) => v,
@@ -501,22 +504,13 @@ pub(crate) fn wait(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>) -> Outcom
     };
     let duration = match (i.member("interval"), i.member("until")) {
         (Some(interval), None) => {
-            let count = interval.member("count").and_then(|c| match c {
-                Value::String(s) => s.trim().parse::<f64>().ok(),
-                other => other.as_f64(),
-            });
-            let unit = interval.member("unit").map(|u| u.to_text().to_ascii_lowercase()).unwrap_or_default();
-            let seconds = match unit.as_str() {
-                "second" => Some(1.0),
-                "minute" => Some(60.0),
-                "hour" => Some(3600.0),
-                "day" => Some(86_400.0),
-                "week" => Some(604_800.0),
-                "month" => Some(30.0 * 86_400.0),
-                _ => None,
-            };
+            let (count, seconds) = crate::check::capacity::interval_parts(&interval);
             match (count, seconds) {
-                (Some(c), Some(s)) if c >= 0.0 && c.is_finite() => Duration::from_secs_f64((c * s).min(1e10)),
+                (Some(c), Some(s)) if c >= 0.0 && c.is_finite() && c * s > MAX_WAIT_SECONDS => {
+                    return Outcome::failed("InvalidTemplate", crate::limits::run::wait_too_long(&def.name, c * s))
+                        .with_inputs(i)
+                }
+                (Some(c), Some(s)) if c >= 0.0 && c.is_finite() => Duration::from_secs_f64(c * s),
                 _ => {
                     return Outcome::failed(
                         "InvalidTemplate",
@@ -541,6 +535,21 @@ pub(crate) fn wait(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>) -> Outcom
             .with_inputs(i)
         }
     };
+    // No wait outlasts the run: it ends where the run's duration limit does.
+    let left = run.time_left();
+    if duration > left {
+        let mut o = Outcome::failed(
+            "ActionTimedOut",
+            format!(
+                "The Wait '{}' would end after the run's duration limit of 90 days, {} seconds from now.",
+                def.name,
+                left.as_secs()
+            ),
+        )
+        .with_inputs(i);
+        o.status = Status::TimedOut;
+        return o;
+    }
     if run.clock.sleep(duration, &run.cancel) {
         Outcome::succeeded(Some(i), None)
     } else {

@@ -63,7 +63,7 @@ pub mod limits {
     pub const MAX_ACTION_IO: usize = 104_857_600;
     /// How deeply the values a run keeps (variables, action inputs and outputs) may nest:
     /// the depth JSON can be read back at.
-    pub const MAX_VALUE_DEPTH: usize = 128;
+    pub const MAX_VALUE_DEPTH: usize = crate::value::MAX_VALUE_DEPTH;
 }
 
 /// A loaded, validated and compiled workflow definition.

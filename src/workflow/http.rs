@@ -152,8 +152,15 @@ pub(crate) fn runtime(
         .with_transport(Arc::clone(&transport))
         .with_clock(Arc::clone(&run_clock))
         .with_time_scale(clock.scale())
-        .map(|rt| rt.with_shared_secrets(secrets))?;
+        .map(|rt| rt.with_shared_secrets(secrets))?
+        .with_deadline(run_deadline(clock));
     Ok(RunHttp { runtime, transport, clock: run_clock })
+}
+
+/// When the run must end: its start plus the service's run-duration limit, on its clock.
+pub(crate) fn run_deadline(clock: &Clock) -> DateTime<Utc> {
+    let limit = chrono::Duration::from_std(crate::limits::run::MAX_DURATION).unwrap_or(chrono::Duration::MAX);
+    clock.start().checked_add_signed(limit).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// Connector actions bound to local connector folders (`--connections`).

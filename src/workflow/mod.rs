@@ -16,6 +16,7 @@
 //! writes the run in the run-context shape and the summary.
 
 mod actions;
+mod capacity;
 pub mod clock;
 mod condition;
 pub mod definition;
@@ -301,6 +302,9 @@ impl Firing {
         check_actions_runnable(workflow, &options.mocks, options.connections.is_some())?;
         let start = Clock::new(options.clock, options.time_scale)?.start();
         let trigger = trigger_record(workflow, &options, start);
+        // Loops that multiply past what a run can hold, and Waits longer than a run, are
+        // refused before anything runs.
+        capacity::check(&workflow.actions, &trigger_context(&parameters, &trigger, start))?;
         let triggers = match workflow.trigger.as_ref().and_then(|t| t.split_on.as_ref()) {
             None => vec![trigger],
             Some((pointer, doc)) => {

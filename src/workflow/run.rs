@@ -204,6 +204,8 @@ pub(crate) struct RunState<'w> {
     pub progress: Mutex<Vec<LoopProgress>>,
     pub current: Mutex<Vec<Str>>,
     pub run_id: String,
+    /// Actions executed so far (each iteration's count), against the run's capacity.
+    executions: std::sync::atomic::AtomicU64,
     _workflow: std::marker::PhantomData<&'w ()>,
 }
 
@@ -316,6 +318,7 @@ impl<'w> RunState<'w> {
             progress: Mutex::new(Vec::new()),
             current: Mutex::new(Vec::new()),
             run_id,
+            executions: std::sync::atomic::AtomicU64::new(0),
             _workflow: std::marker::PhantomData,
         }
     }
@@ -331,6 +334,41 @@ impl<'w> RunState<'w> {
 
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// What is left of the run's duration limit, on its clock.
+    pub fn time_left(&self) -> Duration {
+        (super::http::run_deadline(&self.clock) - self.clock.now()).to_std().unwrap_or(Duration::ZERO)
+    }
+
+    /// Counts one action execution; past the run's capacity (or its duration limit) the
+    /// run is ended, as the service would end it, and the action fails.
+    fn over_capacity(&self, def: &ActionDef) -> Option<Outcome> {
+        let n = self.executions.fetch_add(1, Ordering::Relaxed) + 1;
+        let why = if n > crate::limits::run::MAX_ACTION_EXECUTIONS {
+            format!(
+                "The run has executed {} actions, as many as a run can hold; '{}' does not start.",
+                crate::limits::run::MAX_ACTION_EXECUTIONS,
+                def.name
+            )
+        } else if self.time_left().is_zero() {
+            format!("The run reached its duration limit of 90 days; '{}' does not start.", def.name)
+        } else {
+            return None;
+        };
+        let mut e = Object::new();
+        e.insert("code", Value::from("RunLimitExceeded"));
+        e.insert("message", Value::from(why.as_str()));
+        let mut termination = self.termination.lock().unwrap_or_else(PoisonError::into_inner);
+        if termination.is_none() {
+            *termination = Some(Termination {
+                status: Status::Failed,
+                error: Some(Value::Object(e)),
+                by: def.name.clone(),
+            });
+        }
+        self.cancel.store(true, Ordering::Relaxed);
+        Some(Outcome::failed("RunLimitExceeded", why))
     }
 
     fn store(&self, def: &ActionDef, frame: &Frame<'_>, mut record: Value, real: Duration) {
@@ -508,7 +546,10 @@ impl<'w> RunState<'w> {
         self.current.lock().unwrap_or_else(PoisonError::into_inner).push(def.name.clone());
         let start = self.clock.now();
         let real_start = Instant::now();
-        let mut outcome = self.perform(def, frame);
+        let mut outcome = match self.over_capacity(def) {
+            Some(refused) => refused,
+            None => self.perform(def, frame),
+        };
         self.learn_secrets(def, &outcome);
         let end = self.clock.now();
         let too_large =
@@ -872,6 +913,10 @@ impl<'w> RunState<'w> {
                 break;
             }
             let elapsed = (self.clock.now() - started).to_std().unwrap_or_default();
+            if self.time_left().is_zero() {
+                limit_reached = Some("the run's duration limit of 90 days".to_string());
+                break;
+            }
             if elapsed >= timeout {
                 limit_reached = Some(format!(
                     "the timeout of {}",

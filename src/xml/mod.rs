@@ -24,6 +24,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Binary, Value};
 
 #[cfg(feature = "xml")]
+mod cost;
+#[cfg(feature = "xml")]
 mod dom;
 #[cfg(feature = "xml")]
 mod json;
@@ -62,9 +64,33 @@ pub fn from_json(value: &Value) -> Result<Binary> {
 /// Numbers come back as floats, strings and booleans as themselves, and a node-set as an
 /// array: elements (and comments, processing instructions, the document) as XML values,
 /// text and attribute nodes as strings.
-pub fn xpath(xml: &Binary, expression: &str) -> Result<Value> {
-    imp::xpath(xml, expression)
+///
+/// `charge` is paid an upper bound of the work before evaluation starts, estimated from
+/// the expression and the document's shape: [`XPATH_FUEL_PER_VISIT`] units of fuel per
+/// node visit. When it refuses, the expression is not evaluated.
+pub fn xpath_metered(
+    xml: &Binary,
+    expression: &str,
+    charge: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<Value> {
+    imp::xpath(xml, expression, charge)
 }
+
+/// [`xpath_metered`] with the default evaluation fuel as its budget.
+pub fn xpath(xml: &Binary, expression: &str) -> Result<Value> {
+    let budget = crate::Limits::default().fuel.unwrap_or(u64::MAX);
+    xpath_metered(xml, expression, &mut |units| {
+        if units > budget {
+            Err(Error::new(ErrorKind::Limit, "out of fuel"))
+        } else {
+            Ok(())
+        }
+    })
+}
+
+/// Fuel per node visit an XPath expression may make: a visit in sxd-xpath costs about as
+/// much as this many evaluation steps.
+pub const XPATH_FUEL_PER_VISIT: u64 = 100;
 
 #[cfg(not(feature = "xml"))]
 mod imp {
@@ -91,7 +117,7 @@ mod imp {
         Err(needs_feature("xml"))
     }
 
-    pub(super) fn xpath(_: &Binary, _: &str) -> Result<Value> {
+    pub(super) fn xpath(_: &Binary, _: &str, _: &mut dyn FnMut(u64) -> Result<()>) -> Result<Value> {
         Err(needs_feature("xpath"))
     }
 }
@@ -209,8 +235,25 @@ mod imp {
         to_binary(&doc, "xml")
     }
 
-    pub(super) fn xpath(xml: &Binary, expression: &str) -> Result<Value> {
+    pub(super) fn xpath(
+        xml: &Binary,
+        expression: &str,
+        charge: &mut dyn FnMut(u64) -> Result<()>,
+    ) -> Result<Value> {
         let doc = parse_bytes(xml, "xpath")?;
+        let shape = cost::Shape::of(&doc);
+        let visits =
+            xpath::check_complexity(expression).map(|()| cost::estimate(expression, shape)).unwrap_or(0.0);
+        let units = (visits * XPATH_FUEL_PER_VISIT as f64).min(u64::MAX as f64) as u64;
+        charge(units).map_err(|_| {
+            Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "The template language function 'xpath' would visit up to {visits:.0} nodes evaluating '{expression}' on this document ({} nodes, {} levels deep, up to {} children per node): more work than the evaluation's fuel allows.",
+                    shape.nodes, shape.depth, shape.fanout
+                ),
+            )
+        })?;
         let outcome = xpath::evaluate(&doc, expression).map_err(|e| {
             invalid(format!("The template language function 'xpath' expects its second parameter to be a valid XPath expression: {e}."))
         })?;

@@ -476,6 +476,7 @@ impl Connector {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixture files
 mod tests {
     use super::*;
 

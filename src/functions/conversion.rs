@@ -709,6 +709,19 @@ fn json(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     }
 }
 
+/// A value's text for a string builder (`concat`, `join`): a string as it is (no copy),
+/// anything else written out. Binary content is the caller's, with its own error.
+pub(crate) fn text_piece(value: &Value) -> std::borrow::Cow<'_, str> {
+    match value {
+        Value::String(s) => std::borrow::Cow::Borrowed(s),
+        other => {
+            let mut text = String::new();
+            other.write_text(&mut text);
+            std::borrow::Cow::Owned(text)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -759,18 +772,5 @@ mod tests {
         assert_eq!(uri.bytes(), Ok(b"a b".to_vec()));
         assert!(DataUri::parse("data:text/plain").is_none());
         assert!(DataUri::parse("http://x,y").is_none());
-    }
-}
-
-/// A value's text for a string builder (`concat`, `join`): a string as it is (no copy),
-/// anything else written out. Binary content is the caller's, with its own error.
-pub(crate) fn text_piece(value: &Value) -> std::borrow::Cow<'_, str> {
-    match value {
-        Value::String(s) => std::borrow::Cow::Borrowed(s),
-        other => {
-            let mut text = String::new();
-            other.write_text(&mut text);
-            std::borrow::Cow::Owned(text)
-        }
     }
 }

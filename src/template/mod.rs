@@ -251,6 +251,19 @@ fn render_doc(node: &DocNode, context: &dyn Context) -> Result<Value> {
     })
 }
 
+fn check_interpolated(len: usize, state: &crate::eval::State<'_>) -> Result<()> {
+    if len > state.limits.max_string_length {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "the interpolated string is longer than the limit of {} characters",
+                state.limits.max_string_length
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,17 +310,4 @@ mod tests {
             _ => panic!("big is an array"),
         }
     }
-}
-
-fn check_interpolated(len: usize, state: &crate::eval::State<'_>) -> Result<()> {
-    if len > state.limits.max_string_length {
-        return Err(Error::new(
-            ErrorKind::Limit,
-            format!(
-                "the interpolated string is longer than the limit of {} characters",
-                state.limits.max_string_length
-            ),
-        ));
-    }
-    Ok(())
 }

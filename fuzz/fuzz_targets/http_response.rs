@@ -19,10 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = flowexpr::runtime::request::decode_body(&response);
     let text = String::from_utf8_lossy(data);
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
-    if let Some(wait) = flowexpr::runtime::retry::parse_retry_after(&text, now) {
-        // Whatever it says, the wait the runtime takes is capped.
-        assert!(wait.min(flowexpr::runtime::retry::MAX_RETRY_AFTER) <= flowexpr::runtime::retry::MAX_RETRY_AFTER);
-    }
+    let _ = flowexpr::runtime::retry::parse_retry_after(&text, now);
     let _ = parse_duration(&text);
     if let Ok(v) = flowexpr::value::from_json_str(&text) {
         let _ = flowexpr::runtime::auth::Token::from_response(&v);

@@ -169,15 +169,18 @@ fn base64_forms(bytes: &[u8]) -> Vec<String> {
 /// The secrets known so far, and the means to hide them.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    /// Every form of every secret, longest first, so a secret that contains another is
-    /// replaced whole.
-    secrets: Vec<String>,
+    /// Every form of every secret, for values that are one whole.
+    all: std::collections::HashSet<Arc<str>>,
+    /// The forms long enough to look for inside text, by their first four bytes, longest
+    /// first (a secret that contains another is replaced whole). Text is scanned once,
+    /// however many secrets there are.
+    by_prefix: std::collections::HashMap<[u8; 4], Vec<Arc<str>>>,
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Printing a redactor must not print what it hides.
-        write!(f, "Redactor({} secret forms)", self.secrets.len())
+        write!(f, "Redactor({} secret forms)", self.all.len())
     }
 }
 
@@ -194,15 +197,23 @@ impl Redactor {
         if secret.is_empty() || secret == REDACTED || secret == SECURED {
             return;
         }
-        let before = self.secrets.len();
         for form in forms(secret) {
-            if !self.secrets.contains(&form) {
-                self.secrets.push(form);
-            }
+            self.insert(Arc::from(form));
         }
-        if self.secrets.len() != before {
-            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    fn insert(&mut self, form: Arc<str>) {
+        if !self.all.insert(Arc::clone(&form)) {
+            return;
         }
+        let Some(prefix) =
+            form.as_bytes().get(..MIN_SUBSTRING_SECRET).and_then(|p| <[u8; 4]>::try_from(p).ok())
+        else {
+            return;
+        };
+        let list = self.by_prefix.entry(prefix).or_default();
+        let at = list.partition_point(|f| f.len() >= form.len());
+        list.insert(at, form);
     }
 
     /// Adds a user name and password: the password, and `user:password` (what a Basic
@@ -279,20 +290,14 @@ impl Redactor {
 
     /// Adds every secret another redactor knows.
     pub fn merge(&mut self, other: &Redactor) {
-        let before = self.secrets.len();
-        for s in &other.secrets {
-            if !self.secrets.contains(s) {
-                self.secrets.push(s.clone());
-            }
-        }
-        if self.secrets.len() != before {
-            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        for form in &other.all {
+            self.insert(Arc::clone(form));
         }
     }
 
     /// Does it know any secret?
     pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
+        self.all.is_empty()
     }
 
     /// The text with every secret replaced by [`REDACTED`].
@@ -302,17 +307,47 @@ impl Redactor {
 
     /// The redacted text, or `None` when there is nothing to hide (no copy is made).
     fn redact_str(&self, text: &str) -> Option<String> {
-        if self.secrets.iter().any(|s| s == text) {
+        if self.all.contains(text) {
             return Some(REDACTED.to_string());
         }
-        let mut out: Option<String> = has_userinfo(text).then(|| mask_userinfo(text));
-        for secret in self.secrets.iter().filter(|s| s.len() >= MIN_SUBSTRING_SECRET) {
-            let current = out.as_deref().unwrap_or(text);
-            if current.contains(secret.as_str()) {
-                out = Some(current.replace(secret.as_str(), REDACTED));
+        let masked = has_userinfo(text).then(|| mask_userinfo(text));
+        let current = masked.as_deref().unwrap_or(text);
+        match self.replace_forms(current) {
+            Some(out) => Some(out),
+            None => masked.filter(|m| m != text),
+        }
+    }
+
+    /// One pass over the text: at each position the longest form that starts there is
+    /// replaced. `None` when no form occurs.
+    fn replace_forms(&self, text: &str) -> Option<String> {
+        if self.by_prefix.is_empty() {
+            return None;
+        }
+        let bytes = text.as_bytes();
+        let (mut out, mut copied, mut i) = (String::new(), 0usize, 0usize);
+        while i + MIN_SUBSTRING_SECRET <= bytes.len() {
+            let found = <[u8; 4]>::try_from(&bytes[i..i + MIN_SUBSTRING_SECRET])
+                .ok()
+                .and_then(|p| self.by_prefix.get(&p))
+                .and_then(|list| list.iter().find(|f| bytes[i..].starts_with(f.as_bytes())));
+            match found {
+                // A form is valid UTF-8 and starts with a leading byte, so `i` is a character
+                // boundary of the text (which is valid UTF-8 too).
+                Some(form) => {
+                    out.push_str(&text[copied..i]);
+                    out.push_str(REDACTED);
+                    i += form.len();
+                    copied = i;
+                }
+                None => i += 1,
             }
         }
-        out.filter(|o| o != text)
+        if copied == 0 {
+            return None;
+        }
+        out.push_str(&text[copied..]);
+        Some(out)
     }
 
     /// The value with every secret in its strings (and member names) replaced, and the
@@ -356,8 +391,8 @@ impl Redactor {
                     Value::from(REDACTED)
                 }
             }
-            Value::Int(_) | Value::Float(_) | Value::Decimal(_) if !self.secrets.is_empty() => {
-                if self.secrets.iter().any(|s| *s == value.to_text()) {
+            Value::Int(_) | Value::Float(_) | Value::Decimal(_) if !self.all.is_empty() => {
+                if self.all.contains(value.to_text().as_str()) {
                     Value::from(REDACTED)
                 } else {
                     value.clone()

@@ -270,8 +270,7 @@ impl RetryPolicy {
     pub fn longest_wait(&self) -> Duration {
         match self {
             RetryPolicy::Exponential { maximum, .. } => *maximum,
-            RetryPolicy::Fixed { interval, .. } => (*interval).max(MAX_RETRY_AFTER),
-            RetryPolicy::None => MAX_RETRY_AFTER,
+            RetryPolicy::Fixed { .. } | RetryPolicy::None => MAX_RETRY_AFTER,
         }
     }
 }

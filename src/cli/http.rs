@@ -30,7 +30,8 @@ pub struct HttpArgs {
     /// The time `utcNow()` returns (RFC 3339); overrides the context's clock.
     #[arg(long, value_name = "RFC3339")]
     clock: Option<String>,
-    /// Multiply every wait (retry intervals, Retry-After, polling intervals) by F.
+    /// Multiply every wait (retry intervals, Retry-After, polling intervals) and every
+    /// request deadline by F.
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     time_scale: f64,
     /// Print the rendered request (method, URL, headers with secrets redacted, body) and

@@ -37,7 +37,8 @@ pub struct RunArgs {
     /// The time the run starts at (RFC 3339); the system clock by default.
     #[arg(long, value_name = "RFC3339")]
     clock: Option<String>,
-    /// Multiply every wait (retry intervals, Wait actions, mock delays) by this factor.
+    /// Multiply every wait (retry intervals, Wait actions, mock delays) and every request
+    /// deadline by this factor.
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     time_scale: f64,
     /// Write the run record (the run-context shape `flowexpr eval --context` reads) here;

@@ -49,7 +49,7 @@ fn forms(secret: &str) -> Vec<String> {
         utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string(),
         escaped.replace("%20", "+"),
         escaped,
-        json.trim_matches('"').to_string(),
+        json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_string(),
         // JSON inside JSON: string() of an array, written as a JSON string.
         twice[3..twice.len() - 3].to_string(),
         base64::engine::general_purpose::STANDARD.encode(secret),

@@ -40,6 +40,7 @@ pub mod limits;
 pub mod mime;
 #[cfg(feature = "http")]
 pub mod runtime;
+pub mod source;
 pub mod syntax;
 pub mod template;
 pub mod value;

@@ -6,15 +6,17 @@ use crate::eval::context::parse_clock;
 use crate::value::{from_json_str, Object, Value};
 use crate::workflow::{self, Mocks, RunOptions, Status, Workflow};
 
+use super::input::{self, Input};
 use super::{print_json, Failure};
 
 /// The options of `flowexpr run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The workflow definition: bare, or wrapped in {"definition": ...} (workflow.json).
+    /// The workflow definition: bare, or wrapped in {"definition": ...} (workflow.json);
+    /// `-` reads standard input.
     flow: PathBuf,
     /// Parameter values: {"name": value} or {"name": {"value": value}} (parameters.json).
-    /// Environment variables FLOWEXPR_PARAM_<name> override them.
+    /// Environment variables FLOWEXPR_PARAM_<name> override them. `-`: standard input.
     #[arg(long, value_name = "FILE")]
     parameters: Option<PathBuf>,
     /// The trigger's body (JSON, or text if it is not JSON); `-` reads standard input.
@@ -26,11 +28,13 @@ pub struct RunArgs {
     /// A trigger query parameter, `name=value` (repeatable).
     #[arg(long = "trigger-query", value_name = "NAME=VALUE")]
     trigger_queries: Vec<String>,
-    /// Canned responses by action name or by method and URL pattern (JSON).
+    /// Canned responses by action name or by method and URL pattern (JSON); `-`: standard
+    /// input.
     #[arg(long, value_name = "FILE")]
     mocks: Option<PathBuf>,
     /// A connections file binding OpenApiConnection / ApiConnection actions to local
-    /// connector folders (see examples/connectors/README.md).
+    /// connector folders (see examples/connectors/README.md); `-`: standard input (its
+    /// folders are then relative to the current folder).
     #[arg(long, value_name = "FILE")]
     connections: Option<PathBuf>,
     /// The time the run starts at (RFC 3339); the system clock by default.
@@ -50,12 +54,6 @@ pub struct RunArgs {
     demo_server: bool,
 }
 
-fn read_json_file(path: &Path, what: &str) -> Result<Value, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read the {what} {}: {e}", path.display())))?;
-    from_json_str(&text).map_err(|e| Failure::Usage(format!("{}: not valid JSON: {e}", path.display())))
-}
-
 fn pairs(list: &[String], what: &str) -> Result<Object, Failure> {
     let mut o = Object::new();
     for item in list {
@@ -69,6 +67,9 @@ fn pairs(list: &[String], what: &str) -> Result<Object, Failure> {
 
 /// The workflow's name: the file's stem, or its folder's name for a `workflow.json`.
 fn workflow_name(path: &Path) -> String {
+    if input::is_stdin(path) {
+        return "local".into();
+    }
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
     if stem.eq_ignore_ascii_case("workflow") {
         if let Some(dir) = path
@@ -84,8 +85,9 @@ fn workflow_name(path: &Path) -> String {
 
 /// Runs the command.
 pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
-    let name = args.flow.display().to_string();
-    let flow = Workflow::load(&args.flow).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
+    let (flow_input, flow_json) = Input::read_json(&args.flow, "workflow")?;
+    let name = flow_input.name.clone();
+    let flow = Workflow::from_value(&flow_json).map_err(|e| flow_input.invalid(e))?;
     let mut parameters = Object::new();
     let demo = if args.demo_server {
         let server = workflow::demo::DemoServer::start()
@@ -96,9 +98,8 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     } else {
         None
     };
-    if let Some(p) = &args.parameters {
-        let file = workflow::params::parameters_from_value(&read_json_file(p, "parameters file")?)
-            .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?;
+    if let Some((input, json)) = input::read_optional_json(args.parameters.as_deref(), "parameters file")? {
+        let file = workflow::params::parameters_from_value(&json).map_err(|e| input.invalid(e))?;
         for (k, v) in &file {
             parameters.insert(k.clone(), v.clone());
         }
@@ -106,21 +107,27 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     let trigger_body = match &args.trigger_body {
         None => None,
         Some(file) => {
-            let text = super::read_input(file)?;
+            let text = super::read_input(file, "trigger body")?;
             Some(from_json_str(&text).unwrap_or_else(|_| Value::from(text)))
         }
     };
-    let mocks = match &args.mocks {
+    let mocks = match input::read_optional_json(args.mocks.as_deref(), "mocks file")? {
         None => Mocks::none(),
-        Some(p) => Mocks::from_value(&read_json_file(p, "mocks file")?)
-            .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?,
+        Some((input, json)) => Mocks::from_value(&json).map_err(|e| input.invalid(e))?,
     };
-    let connections = match &args.connections {
+    let connections = match input::read_optional_json(args.connections.as_deref(), "connections file")? {
         None => None,
-        Some(p) => Some(std::sync::Arc::new(
-            crate::connector::flow::Bindings::load(p)
-                .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?,
-        )),
+        Some((input, json)) => {
+            let base = args
+                .connections
+                .as_deref()
+                .filter(|p| !input::is_stdin(p))
+                .and_then(Path::parent)
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let bindings =
+                crate::connector::flow::Bindings::from_value(&json, &base).map_err(|e| input.invalid(e))?;
+            Some(std::sync::Arc::new(bindings))
+        }
     };
     let clock = match &args.clock {
         None => None,

@@ -1,0 +1,105 @@
+//! The files named on the command line. `-` is standard input (once per command, as in jq
+//! and cargo); every file is read through [`crate::source`], so a folder, a byte-order mark
+//! or text that is not UTF-8 gets a clear message; and a loader's error about the file's
+//! shape is shown on its line, with the JSON pointer of what was wrong.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::Failure;
+use crate::value::Value;
+use crate::Error;
+
+/// How standard input is named in messages.
+pub(crate) const STDIN_NAME: &str = "<stdin>";
+
+/// Set once standard input has been read: a second `-` would silently get nothing.
+static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Is this file argument standard input?
+pub(crate) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// A file's text and the name it is shown under.
+pub(crate) struct Input {
+    /// The path as given, or `<stdin>`.
+    pub name: String,
+    /// The text (UTF-8, without byte-order mark).
+    pub text: String,
+}
+
+impl Input {
+    /// Reads a file argument; `what` names its role in messages ("run context").
+    pub(crate) fn read(path: &Path, what: &str) -> Result<Input, Failure> {
+        if !is_stdin(path) {
+            let text = crate::source::read_text(path, what).map_err(|e| Failure::Usage(e.to_string()))?;
+            return Ok(Input { name: path.display().to_string(), text });
+        }
+        if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
+            return Err(Failure::Usage(format!(
+                "the {what} is `-`, but standard input was already read for another argument; \
+                 only one argument can be `-`"
+            )));
+        }
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::Usage(format!("cannot read the {what} from standard input: {e}")))?;
+        let text = crate::source::decode_as(bytes, &format!("the {what} on standard input"))
+            .map_err(|e| Failure::Usage(e.to_string()))?;
+        Ok(Input { name: STDIN_NAME.to_string(), text })
+    }
+
+    /// Reads a file argument and parses it as JSON.
+    pub(crate) fn read_json(path: &Path, what: &str) -> Result<(Input, Value), Failure> {
+        let input = Input::read(path, what)?;
+        let value = crate::source::parse_json(&input.text, what).map_err(|e| input.invalid(e))?;
+        Ok((input, value))
+    }
+
+    /// A usage failure (exit 2) for an error about this file, placed on its line.
+    pub(crate) fn invalid(&self, error: Error) -> Failure {
+        Failure::Usage(self.describe(error))
+    }
+
+    /// The error placed in this file: `name: message`, then ` --> name:line:column at
+    /// /pointer` and the line with a caret under what was wrong.
+    pub(crate) fn describe(&self, error: Error) -> String {
+        let error = crate::source::locate(error, &self.text);
+        let mut out = format!("{}: {}", self.name, error.message());
+        let pointer = error.pointer().map(|p| format!(" at {p}")).unwrap_or_default();
+        // A span into this file's text (not into an expression inside it) is drawn here.
+        let ours = error.source_text() == Some(self.text.as_str());
+        match (error.line_col(), error.span()) {
+            (Some((line, column)), Some(span)) if ours => {
+                out.push_str(&format!("\n --> {}:{line}:{column}{pointer}\n", self.name));
+                crate::error::render_snippet(&self.text, span, &mut out);
+            }
+            _ if !pointer.is_empty() => out.push_str(&format!("\n --> {}{pointer}", self.name)),
+            _ => {}
+        }
+        out
+    }
+}
+
+/// Reads a file argument, or nothing when it is not given.
+pub(crate) fn read_optional_json(path: Option<&Path>, what: &str) -> Result<Option<(Input, Value)>, Failure> {
+    path.map(|p| Input::read_json(p, what)).transpose()
+}
+
+/// Writes an output file argument; `-` is standard output.
+pub(crate) fn write_output(path: &Path, text: &str, what: &str) -> Result<(), Failure> {
+    if is_stdin(path) {
+        return super::write_stdout(text);
+    }
+    if path.is_dir() {
+        return Err(Failure::Usage(format!(
+            "the {what} {} is a folder; a file was expected",
+            path.display()
+        )));
+    }
+    std::fs::write(path, text)
+        .map_err(|e| Failure::Usage(format!("cannot write the {what} {}: {e}", path.display())))
+}

@@ -25,9 +25,7 @@ use crate::value::{Binary, Object, Value};
 pub enum ConnectorCommand {
     /// List a connector's operations (with their parameters), connection parameters,
     /// authentication and policies.
-    #[command(
-        after_help = "Examples:\n  flowexpr connector list examples/connectors/expenses\n  flowexpr connector list examples/connectors/slack --json | jq -r '.operations[].operationId'"
-    )]
+    #[command(after_help = super::examples::CONNECTOR_LIST)]
     List {
         /// The connector folder (or its apiDefinition.swagger.json).
         path: PathBuf,
@@ -42,9 +40,7 @@ pub enum ConnectorCommand {
     /// redacted).
     ///
     /// Exit code 1 when the response status is 400 or more.
-    #[command(
-        after_help = "Examples:\n  flowexpr connector call examples/connectors/expenses GetExpenses --param status=approved --dry-run\n  flowexpr connector call examples/connectors/slack SendRichMessage --connection examples/connectors/slack/connection.json --body examples/connectors/slack/message.json --dry-run"
-    )]
+    #[command(after_help = super::examples::CONNECTOR_CALL)]
     Call {
         /// The connector folder (or its apiDefinition.swagger.json).
         path: PathBuf,
@@ -82,9 +78,7 @@ pub enum ConnectorCommand {
     /// Validate a connector's files: every finding with file, JSON pointer, line and column.
     ///
     /// Exit code 1 when there are errors; 2 when the connector cannot be loaded at all.
-    #[command(
-        after_help = "Examples:\n  flowexpr connector check examples/connectors/expenses\n  flowexpr connector check path/to/connector --json"
-    )]
+    #[command(after_help = super::examples::CONNECTOR_CHECK)]
     Check {
         /// The connector folder (or its apiDefinition.swagger.json).
         path: PathBuf,
@@ -97,9 +91,7 @@ pub enum ConnectorCommand {
     /// each case's `backend` says.
     ///
     /// Exit code 1 when a case fails.
-    #[command(
-        after_help = "Examples:\n  flowexpr connector test examples/connectors/expenses\n  flowexpr connector test examples/connectors/expenses --junit report.xml"
-    )]
+    #[command(after_help = super::examples::CONNECTOR_TEST)]
     Test {
         /// The connector folder (or its apiDefinition.swagger.json).
         path: PathBuf,
@@ -113,9 +105,7 @@ pub enum ConnectorCommand {
     },
     /// Load every connector folder under a directory and build a dry-run request for every
     /// operation from defaults and placeholder values; print the counts.
-    #[command(
-        after_help = "Examples:\n  flowexpr connector sweep path/to/connectors\n  flowexpr connector sweep path/to/connectors --details"
-    )]
+    #[command(after_help = super::examples::CONNECTOR_SWEEP)]
     Sweep {
         /// The directory of connector folders.
         dir: PathBuf,

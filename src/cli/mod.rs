@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod color;
+mod examples;
 mod generate;
 mod http;
 mod input;
@@ -45,7 +46,7 @@ enum Command {
     /// The expression is written without its leading `@`
     /// (`flowexpr eval "addDays('2024-01-15T00:00:00Z', -7)"`); a text that starts with `@`
     /// is read as a template, as in a workflow definition (`"@{variables('x')} items"`).
-    #[command(after_help = EVAL_EXAMPLES)]
+    #[command(after_help = examples::EVAL)]
     Eval {
         /// The expression.
         expression: String,
@@ -65,7 +66,7 @@ enum Command {
         raw: bool,
     },
     /// Render every string of a JSON document (`@expr`, `@{...}`, `@@`) and print the JSON.
-    #[command(after_help = RENDER_EXAMPLES)]
+    #[command(after_help = examples::RENDER)]
     Render {
         /// The document, or `-` for standard input.
         file: PathBuf,
@@ -80,7 +81,7 @@ enum Command {
         compact: bool,
     },
     /// Parse an expression (or, if it starts with `@`, a template) and print its syntax tree.
-    #[command(after_help = PARSE_EXAMPLES)]
+    #[command(after_help = examples::PARSE)]
     Parse {
         /// The expression or template.
         expression: String,
@@ -89,7 +90,7 @@ enum Command {
     ///
     /// On a terminal: completion (Tab), history, multi-line input, `:help`. With standard
     /// input from a pipe or file: one input per line, one JSON result per line.
-    #[command(after_help = REPL_EXAMPLES)]
+    #[command(after_help = examples::REPL)]
     Repl {
         /// A run context or a run record (JSON).
         #[arg(long, value_name = "FILE")]
@@ -103,7 +104,7 @@ enum Command {
     ///
     /// Every file is reported, even after one that cannot be read. Exit code 1 when there
     /// are errors; warnings alone exit 0; 2 when a file cannot be read or is not JSON.
-    #[command(after_help = CHECK_EXAMPLES)]
+    #[command(after_help = examples::CHECK)]
     Check {
         /// Definition files (bare or wrapped in {"definition": ...}); `-` reads standard input.
         #[arg(required = true)]
@@ -114,11 +115,11 @@ enum Command {
     },
     /// Run flow tests: `*.flowtest.json` files with mocks, expectations and assertions
     /// written in the expression language. Exit code 1 when a case fails.
-    #[command(after_help = TEST_EXAMPLES)]
+    #[command(after_help = examples::TEST)]
     Test(test::TestArgs),
     /// Custom connectors: list, call (or dry-run), check, test and sweep Power Platform
     /// connector definitions (apiDefinition.swagger.json + apiProperties.json).
-    #[command(after_help = CONNECTOR_EXAMPLES)]
+    #[command(after_help = examples::CONNECTOR)]
     Connector {
         #[command(subcommand)]
         command: connector::ConnectorCommand,
@@ -127,13 +128,13 @@ enum Command {
     ///
     /// Exit code 0 when the run Succeeded, 1 when it Failed or was Cancelled, 2 when the
     /// definition, its parameters or the mocks are not valid.
-    #[command(after_help = RUN_EXAMPLES)]
+    #[command(after_help = examples::RUN)]
     Run(run::RunArgs),
     /// Run Http actions: render, send with retries, polling and paging, print the record.
-    #[command(after_help = HTTP_EXAMPLES)]
+    #[command(after_help = examples::HTTP)]
     Http(http::HttpArgs),
     /// List the functions of the language: name, signature, category, help.
-    #[command(after_help = FUNCTIONS_EXAMPLES)]
+    #[command(after_help = examples::FUNCTIONS)]
     Functions {
         /// Only this category (string, collection, logical, conversion, math, datetime,
         /// workflow, uri, manipulation).
@@ -144,77 +145,20 @@ enum Command {
         json: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
-    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    #[command(after_help = examples::COMPLETIONS)]
     Completions {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page flowexpr(1), or write it and one page per subcommand to a folder.
-    #[command(after_help = MAN_EXAMPLES)]
+    #[command(after_help = examples::MAN)]
     Man {
         /// Write flowexpr.1, flowexpr-run.1, … into this folder instead.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
 }
-
-const EVAL_EXAMPLES: &str = "\
-Examples:
-  flowexpr eval \"addDays('2024-01-15T00:00:00Z', -7)\"
-  flowexpr eval --raw \"formatDateTime(utcNow(), 'yyyy-MM-dd')\" --clock 2024-01-15T02:00:00Z
-  flowexpr eval \"body('Get_Transactions')?['value']\" --context run.json
-  echo '{\"variables\": {\"n\": 3}}' | flowexpr eval \"mul(variables('n'), 50)\" --context -";
-const RENDER_EXAMPLES: &str = "\
-Examples:
-  flowexpr render action.json --context run.json
-  echo '{\"total\": \"@{add(1, 2)} items\", \"at\": \"@utcNow()\"}' | flowexpr render - --clock 2024-01-15T00:00:00Z";
-const PARSE_EXAMPLES: &str = "\
-Examples:
-  flowexpr parse \"concat('a', variables('b'))\"
-  flowexpr parse \"@{triggerBody()?['id']} done\"";
-const REPL_EXAMPLES: &str = "\
-Examples:
-  flowexpr repl --context run.json
-  printf '%s\\n' \"add(1, 2)\" \"toUpper('abc')\" | flowexpr repl";
-const CHECK_EXAMPLES: &str = "\
-Examples:
-  flowexpr check workflow.json
-  flowexpr check flows/*.json --format json
-  cat workflow.json | flowexpr check -";
-const TEST_EXAMPLES: &str = "\
-Examples:
-  flowexpr test
-  flowexpr test examples/reconciliation --filter retry
-  flowexpr test --format json | jq -c 'select(.status == \"failed\")'
-  flowexpr test --junit report.xml";
-const CONNECTOR_EXAMPLES: &str = "\
-Examples:
-  flowexpr connector list examples/connectors/expenses
-  flowexpr connector call examples/connectors/expenses GetExpenses --param status=approved --dry-run";
-const RUN_EXAMPLES: &str = "\
-Examples:
-  flowexpr run examples/reconciliation/flow.json --demo-server
-  flowexpr run flow.json --mocks mocks.json --clock 2024-01-15T02:00:00Z --out run.json
-  echo '{\"id\": 7}' | flowexpr run flow.json --trigger-body -";
-const HTTP_EXAMPLES: &str = "\
-Examples:
-  flowexpr http action.json --context run.json --dry-run
-  flowexpr http token.json call.json --context run.json";
-const FUNCTIONS_EXAMPLES: &str = "\
-Examples:
-  flowexpr functions --category datetime
-  flowexpr functions --json | jq -r '.[].name'";
-const COMPLETIONS_EXAMPLES: &str = "\
-Examples:
-  flowexpr completions bash > ~/.local/share/bash-completion/completions/flowexpr
-  flowexpr completions zsh > ~/.zfunc/_flowexpr
-  flowexpr completions fish > ~/.config/fish/completions/flowexpr.fish
-  flowexpr completions powershell >> $PROFILE";
-const MAN_EXAMPLES: &str = "\
-Examples:
-  flowexpr man | man -l -
-  flowexpr man --out /usr/local/share/man/man1";
 
 /// How `check` prints its findings.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -353,3 +353,94 @@ fn the_junit_report_can_go_to_standard_output() {
     // The human-readable results moved to standard error.
     assert!(text(&out.stderr).contains("FAIL  tests/flowtest/fail-status.flowtest.json"));
 }
+
+/// Splits a shell line into words: spaces separate, '...' and "..." quote (a backslash
+/// escapes `"` and `\` inside double quotes). Enough for the examples, which use no `$`.
+fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut in_word) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' if in_word => {
+                words.push(std::mem::take(&mut word));
+                in_word = false;
+            }
+            ' ' => {}
+            '\'' => {
+                in_word = true;
+                word.extend(chars.by_ref().take_while(|&c| c != '\''));
+            }
+            '"' => {
+                in_word = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => word.extend(chars.next()),
+                        c => word.push(c),
+                    }
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
+fn the_help_examples_that_name_files_of_this_repository_run() {
+    let mut ran = Vec::new();
+    for args in [
+        &["eval"][..],
+        &["render"],
+        &["parse"],
+        &["check"],
+        &["test"],
+        &["run"],
+        &["functions"],
+        &["connector", "list"],
+        &["connector", "call"],
+        &["connector", "check"],
+        &["connector", "test"],
+    ] {
+        let mut all = args.to_vec();
+        all.push("--help");
+        let help = text(&flowexpr(&all).stdout);
+        let examples = help.split("Examples:\n").nth(1).unwrap_or_default();
+        for line in examples.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            // Pipes, redirections and files the reader would bring are not run here.
+            if line.contains(['|', '>']) {
+                continue;
+            }
+            let mut words = shell_words(line);
+            let env: Vec<(String, String)> = words
+                .iter()
+                .take_while(|w| w.contains('=') && !w.starts_with('-'))
+                .filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+                .collect();
+            words.drain(..env.len());
+            assert_eq!(words.first().map(String::as_str), Some("flowexpr"), "{line}");
+            let is_path = |w: &&String| {
+                !w.starts_with('-') && (w.contains('/') || [".json", ".xml"].iter().any(|e| w.ends_with(e)))
+            };
+            let paths: Vec<&String> = words[1..].iter().filter(is_path).collect();
+            // `flowexpr test` without a path tests the current folder: the repository, with
+            // its failing fixtures.
+            let tests_the_repository = words[1] == "test" && paths.is_empty();
+            if tests_the_repository || !paths.iter().all(|w| root().join(w).exists()) {
+                continue;
+            }
+            let argv: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let out = flowexpr_with(&argv, b"", &env);
+            assert_eq!(out.status.code(), Some(0), "{line}: {}{}", text(&out.stdout), text(&out.stderr));
+            ran.push(line.to_string());
+        }
+    }
+    assert!(ran.len() >= 10, "only {} examples ran: {ran:#?}", ran.len());
+}

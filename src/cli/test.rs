@@ -168,7 +168,7 @@ impl Reporter {
         }
         if self.progress {
             text.push_str(&format!(
-                "{}[{}/{}] running…{}",
+                "{}[{}/{}] running{}",
                 if text.is_empty() { CLEAR_LINE } else { "" },
                 state.done,
                 state.planned,

@@ -444,3 +444,55 @@ fn the_help_examples_that_name_files_of_this_repository_run() {
     }
     assert!(ran.len() >= 10, "only {} examples ran: {ran:#?}", ran.len());
 }
+
+#[test]
+fn every_file_argument_takes_standard_input() {
+    let dir = scratch("stdin");
+    let flow = write(
+        &dir,
+        "flow.json",
+        br#"{"parameters": {"greeting": {"type": "string"}},
+             "actions": {"Call": {"type": "Http", "inputs": {"method": "GET", "uri": "https://api.example.com/x"}},
+                         "Say": {"type": "Compose", "inputs": "@{parameters('greeting')} @{body('Call')?['who']}",
+                                 "runAfter": {"Call": ["Succeeded"]}}}}"#,
+    );
+    let mocks =
+        write(&dir, "mocks.json", br#"{"actions": {"Call": {"statusCode": 200, "body": {"who": "world"}}}}"#);
+    let params = write(&dir, "params.json", br#"{"greeting": {"value": "hello"}}"#);
+    let expenses_tests =
+        std::fs::read(root().join("examples/connectors/expenses/tests.json")).unwrap_or_default();
+    let said = |out: &Output| text(&out.stdout).contains("\"hello world\"");
+    let cases: Vec<(Vec<&str>, Vec<u8>, Box<dyn Fn(&Output) -> bool>)> = vec![
+        (vec!["run", "-", "--mocks", &mocks, "--parameters", &params, "--out", "-"], std::fs::read(&flow).unwrap_or_default(), Box::new(said)),
+        (vec!["run", &flow, "--mocks", "-", "--parameters", &params, "--out", "-"], std::fs::read(&mocks).unwrap_or_default(), Box::new(said)),
+        (vec!["run", &flow, "--mocks", &mocks, "--parameters", "-", "--out", "-"], std::fs::read(&params).unwrap_or_default(), Box::new(said)),
+        (
+            vec!["http", "-", "--dry-run"],
+            br#"{"method": "GET", "uri": "https://api.example.com/items", "headers": {"Authorization": "Bearer s3cret"}}"#.to_vec(),
+            Box::new(|o: &Output| text(&o.stdout).contains("https://api.example.com/items") && !text(&o.stdout).contains("s3cret")),
+        ),
+        (
+            vec!["connector", "call", "examples/connectors/expenses", "GetExpenses", "--connection", "-", "--dry-run"],
+            br#"{"parameters": {"api_key": "k-123"}}"#.to_vec(),
+            Box::new(|o: &Output| text(&o.stdout).contains("/v1/expenses") && !text(&o.stdout).contains("k-123")),
+        ),
+        (
+            vec!["connector", "test", "examples/connectors/expenses", "--cases", "-"],
+            expenses_tests,
+            Box::new(|o: &Output| text(&o.stdout).contains(" passed, 0 failed")),
+        ),
+    ];
+    for (args, stdin, check) in &cases {
+        let out = flowexpr_with(args, stdin, &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "flowexpr {}: {}{}",
+            args.join(" "),
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert!(check(&out), "flowexpr {}: {}", args.join(" "), text(&out.stdout));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -462,7 +462,9 @@ fn every_file_argument_takes_standard_input() {
     let expenses_tests =
         std::fs::read(root().join("examples/connectors/expenses/tests.json")).unwrap_or_default();
     let said = |out: &Output| text(&out.stdout).contains("\"hello world\"");
-    let cases: Vec<(Vec<&str>, Vec<u8>, Box<dyn Fn(&Output) -> bool>)> = vec![
+    /// (arguments, standard input, is the output right?)
+    type Row<'a> = (Vec<&'a str>, Vec<u8>, Box<dyn Fn(&Output) -> bool>);
+    let cases: Vec<Row> = vec![
         (vec!["run", "-", "--mocks", &mocks, "--parameters", &params, "--out", "-"], std::fs::read(&flow).unwrap_or_default(), Box::new(said)),
         (vec!["run", &flow, "--mocks", "-", "--parameters", &params, "--out", "-"], std::fs::read(&mocks).unwrap_or_default(), Box::new(said)),
         (vec!["run", &flow, "--mocks", &mocks, "--parameters", "-", "--out", "-"], std::fs::read(&params).unwrap_or_default(), Box::new(said)),

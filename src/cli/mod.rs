@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod check;
 mod color;
 mod examples;
 mod generate;
@@ -162,7 +163,7 @@ enum Command {
 
 /// How `check` prints its findings.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum CheckFormat {
+pub(crate) enum CheckFormat {
     /// Messages with carets under the source.
     Text,
     /// A JSON array of findings (file, severity, code, message, pointer, line, column).
@@ -251,7 +252,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let ctx = load_context(context.as_deref(), clock.as_deref())?;
             repl::run(ctx, color).map_err(Failure::from)
         }
-        Command::Check { files, format } => check(&files, format),
+        Command::Check { files, format } => check::run(&files, format),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args, color),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
@@ -260,69 +261,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Completions { shell } => generate::completions(shell),
         Command::Man { out } => generate::man(out.as_deref()),
     }
-}
-
-/// Checks every file, reporting each as it is done — one that cannot be read or is not JSON
-/// is reported in its place and the others are still checked. Exit code 2 when any file could
-/// not be checked, else 1 when any has errors.
-fn check(files: &[PathBuf], format: CheckFormat) -> Result<(), Failure> {
-    let (mut errors, mut unchecked) = (0, 0);
-    let mut all = Vec::new();
-    for file in files {
-        let (name, report) = match Input::read(file, "definition") {
-            Ok(input) => match crate::check::check_text(&input.text) {
-                Ok(report) => (input.name, Ok(report)),
-                Err(e) => (input.name.clone(), Err(input.describe(e))),
-            },
-            Err(failure) => (file.display().to_string(), Err(failure.message().to_string())),
-        };
-        match report {
-            Ok(report) => {
-                errors += usize::from(report.has_errors());
-                match format {
-                    CheckFormat::Text => write_stdout(&report.render(&name))?,
-                    CheckFormat::Json => {
-                        if let Value::Array(items) = report.to_json(&name) {
-                            all.extend(items.iter().cloned());
-                        }
-                    }
-                }
-            }
-            Err(message) => {
-                unchecked += 1;
-                match format {
-                    CheckFormat::Text => {
-                        write_stdout(&format!("error[not-checked]: {message}\n\n{name}: not checked\n"))?
-                    }
-                    CheckFormat::Json => all.push(unchecked_finding(&name, &message)),
-                }
-            }
-        }
-    }
-    if let CheckFormat::Json = format {
-        print_json(&Value::array(all), false)?;
-    }
-    let files_word = |n: usize| if n == 1 { "file" } else { "files" };
-    match (unchecked, errors) {
-        (0, 0) => Ok(()),
-        (0, n) => Err(Failure::Failed(format!("check found errors in {n} {}", files_word(n)))),
-        (n, _) => Err(Failure::Usage(format!(
-            "{n} of {} {} could not be checked",
-            files.len(),
-            files_word(files.len())
-        ))),
-    }
-}
-
-/// The JSON finding for a file that could not be checked.
-fn unchecked_finding(file: &str, message: &str) -> Value {
-    let mut o = crate::value::Object::new();
-    o.insert("file", Value::from(file));
-    o.insert("severity", Value::from("error"));
-    o.insert("code", Value::from("not-checked"));
-    o.insert("message", Value::from(message));
-    o.insert("pointer", Value::from(""));
-    Value::Object(o)
 }
 
 pub(crate) fn load_context(path: Option<&Path>, clock: Option<&str>) -> Result<RunContext, Failure> {

@@ -148,6 +148,11 @@ fn check_reports_every_file_and_goes_on_after_a_bad_one() {
     let codes: Vec<&str> =
         findings.as_array().into_iter().flatten().filter_map(|f| f["code"].as_str()).collect();
     assert_eq!(codes, ["not-checked", "unknown-action"], "{findings}");
+    assert_eq!(
+        (findings[0]["line"].as_i64(), findings[0]["file"].as_str()),
+        (Some(1), Some(bad.as_str())),
+        "{findings}"
+    );
     assert_eq!(json.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }

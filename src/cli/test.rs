@@ -73,7 +73,7 @@ pub(super) fn run(args: TestArgs, color: ColorChoice) -> Result<(), Failure> {
     let options = TestOptions { filter: args.filter, jobs: args.jobs, update: args.update };
     let outcomes = run_files_with(&files, &options, &|event| reporter.event(event));
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
-    reporter.summary(outcomes.len(), failed, files.len(), started.elapsed().as_secs_f64());
+    reporter.summary(outcomes.len(), failed, files.len(), started.elapsed().as_secs_f64())?;
     if let Some(path) = &args.junit {
         super::input::write_output(path, &junit::write(&suites(&outcomes)), "JUnit report")?;
     }
@@ -108,10 +108,9 @@ impl Sink {
         }
     }
 
-    /// Writes and flushes; a closed pipe (`flowexpr test | head`) is not an error, and
-    /// there is nobody left to tell of other write errors.
-    fn write(self, text: &str) {
-        let _ = match self {
+    /// Writes and flushes; a closed pipe (`flowexpr test | head`) is not an error.
+    fn write(self, text: &str) -> std::io::Result<()> {
+        let result = match self {
             Sink::Stdout => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(text.as_bytes()).and_then(|()| out.flush())
@@ -121,6 +120,10 @@ impl Sink {
                 out.write_all(text.as_bytes()).and_then(|()| out.flush())
             }
         };
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
     }
 }
 
@@ -129,6 +132,9 @@ struct Progress {
     planned: usize,
     done: usize,
     failed: usize,
+    /// The first failed write (a full disk): the run goes on, and the command fails at the
+    /// end instead of reporting success over lost results.
+    write_error: Option<std::io::Error>,
 }
 
 /// Prints each case as it finishes. Workers call it concurrently; the lock keeps lines whole
@@ -175,10 +181,12 @@ impl Reporter {
                 if state.failed > 0 { format!(" {} failed", state.failed) } else { String::new() }
             ));
         }
-        self.sink.write(&text);
+        if let Err(e) = self.sink.write(&text) {
+            state.write_error.get_or_insert(e);
+        }
     }
 
-    fn summary(&self, cases: usize, failed: usize, files: usize, seconds: f64) {
+    fn summary(&self, cases: usize, failed: usize, files: usize, seconds: f64) -> Result<(), Failure> {
         let mut text = String::from(if self.progress { CLEAR_LINE } else { "" });
         match self.format {
             TestFormat::Text => text.push_str(&format!(
@@ -199,7 +207,11 @@ impl Reporter {
                 text.push('\n');
             }
         }
-        self.sink.write(&text);
+        let earlier = self.state.lock().unwrap_or_else(PoisonError::into_inner).write_error.take();
+        match earlier.map_or_else(|| self.sink.write(&text), Err) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(Failure::Usage(format!("cannot write the test results: {e}"))),
+        }
     }
 }
 

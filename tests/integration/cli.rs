@@ -503,3 +503,19 @@ fn every_file_argument_takes_standard_input() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn results_that_cannot_be_written_fail_the_command() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        println!("skipped: this system has no /dev/full");
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_flowexpr"))
+        .args(["test", "examples/reconciliation"])
+        .current_dir(root())
+        .stdout(full)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot write the test results"), "{}", text(&out.stderr));
+}

@@ -35,9 +35,54 @@ impl ColorChoice {
     }
 }
 
+/// Parses the command line with clap's own colours (help, usage errors) following `--color`
+/// too; clap's `auto` already honours NO_COLOR.
+pub(super) fn parse_with_color() -> super::Cli {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let choice = match last_color_flag(std::env::args_os().skip(1)) {
+        Some(ColorChoice::Always) => clap::ColorChoice::Always,
+        Some(ColorChoice::Never) => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    };
+    let matches = super::Cli::command().color(choice).get_matches();
+    super::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The value of the last `--color WHEN` / `--color=WHEN`, read before clap parses (so it can
+/// colour clap's own messages); clap still validates it.
+fn last_color_flag(args: impl Iterator<Item = std::ffi::OsString>) -> Option<ColorChoice> {
+    use clap::ValueEnum as _;
+    let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut found = None;
+    for (i, arg) in args.iter().enumerate() {
+        let value = match arg.strip_prefix("--color") {
+            Some(rest) if rest.starts_with('=') => Some(&rest[1..]),
+            Some("") => args.get(i + 1).map(String::as_str),
+            _ => None,
+        };
+        if let Some(choice) = value.and_then(|v| ColorChoice::from_str(v, false).ok()) {
+            found = Some(choice);
+        }
+        if arg == "--" {
+            break;
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::ColorChoice::{self, *};
+
+    #[test]
+    fn the_color_flag_is_found_before_parsing() {
+        let find = |args: &[&str]| super::last_color_flag(args.iter().map(std::ffi::OsString::from));
+        assert_eq!(find(&["eval", "--color", "never", "1"]), Some(Never));
+        assert_eq!(find(&["--color=always", "test", "--color=never"]), Some(Never));
+        assert_eq!(find(&["eval", "--color", "sometimes"]), None);
+        assert_eq!(find(&["eval", "--", "--color=never"]), None);
+        assert_eq!(find(&["eval", "1"]), None);
+    }
 
     #[test]
     fn the_no_color_rule() {

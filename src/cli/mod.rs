@@ -8,7 +8,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 
 mod check;
 mod color;
@@ -29,7 +29,7 @@ pub mod run;
 mod test;
 
 /// The expression language of Power Automate and Azure Logic Apps, offline.
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(name = "flowexpr", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
@@ -195,8 +195,7 @@ impl From<std::io::Error> for Failure {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    match run(color::parse_with_color()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Failed(message)) => {
             eprintln!("{message}");

@@ -237,6 +237,10 @@ fn colour_follows_the_flag_and_no_color() {
     assert!(!with(&["--color", "never"], &[]).contains(green));
     let bad = flowexpr(&["eval", "1", "--color", "sometimes"]);
     assert_eq!(bad.status.code(), Some(2));
+    // clap's own messages follow the flag too.
+    let usage = |flag: &str| text(&flowexpr(&["eval", "--color", flag]).stderr);
+    assert!(usage("always").contains("\x1b["), "{}", usage("always"));
+    assert!(!usage("never").contains("\x1b["));
 }
 
 #[test]

@@ -168,7 +168,6 @@ pub fn run_files_with(
             }),
         }
     }
-
     let jobs: Vec<Job> = loaded
         .iter()
         .enumerate()

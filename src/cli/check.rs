@@ -29,6 +29,12 @@ fn check_file(file: &Path) -> (String, Result<crate::check::Report, NotChecked>)
         }
     };
     match crate::check::check_text(&input.text) {
+        Ok(_) if !is_definition(&input.text) => {
+            let message = "this is not a workflow definition: expected \"actions\" or \"triggers\", \
+                           or a \"definition\" holding them; nothing was checked"
+                .to_string();
+            (input.name, Err(NotChecked { rendered: message.clone(), message, position: Some((1, 1)) }))
+        }
         Ok(report) => (input.name, Ok(report)),
         Err(e) => {
             let not = NotChecked {
@@ -39,6 +45,17 @@ fn check_file(file: &Path) -> (String, Result<crate::check::Report, NotChecked>)
             (input.name, Err(not))
         }
     }
+}
+
+/// Is this JSON a definition the checker reads — an object with `actions` or `triggers`,
+/// bare or under `definition`? A checker must not say "0 errors" about something else.
+fn is_definition(text: &str) -> bool {
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else { return false };
+    let root = match json.get("definition") {
+        Some(definition @ serde_json::Value::Object(_)) => definition,
+        _ => &json,
+    };
+    root.get("actions").is_some() || root.get("triggers").is_some()
 }
 
 /// Runs `flowexpr check`.

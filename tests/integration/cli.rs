@@ -103,6 +103,7 @@ fn exit_code_2_usage_io_and_invalid_files() {
         (&["check", &not_json], "", 2, "not valid JSON"),
         (&["check", "no/such/file.json"], "", 2, "could not be checked"),
         (&["check", &dir_arg], "", 2, "is a folder; a file was expected"),
+        (&["check", "-"], r#"{"name": "not a flow"}"#, 2, "this is not a workflow definition"),
         (&["connector", "list", "/nope"], "", 2, "/nope"),
         (&["eval", "1", "--context", &dir_arg], "", 2, "is a folder"),
         (&["eval", "1", "--context", &utf16], "", 2, "UTF-16 (little-endian)"),

@@ -1,5 +1,12 @@
 //! The examples at the end of each subcommand's `--help` (and of its man page).
 
+pub(super) const TOP: &str = "\
+Examples:
+  flowexpr eval \"formatDateTime(addDays(utcNow(), -7), 'yyyy-MM-dd')\"
+  flowexpr run examples/reconciliation/flow.json --demo-server
+  flowexpr check examples/reconciliation/flow.json
+  flowexpr test examples/reconciliation
+  flowexpr help run";
 pub(super) const EVAL: &str = "\
 Examples:
   flowexpr eval \"addDays('2024-01-15T00:00:00Z', -7)\"

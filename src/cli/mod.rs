@@ -30,7 +30,7 @@ mod test;
 
 /// The expression language of Power Automate and Azure Logic Apps, offline.
 #[derive(Debug, clap::Parser)]
-#[command(name = "flowexpr", version, about, long_about = None)]
+#[command(name = "flowexpr", version, about, long_about = None, after_help = examples::TOP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -287,7 +287,8 @@ fn completions_for_every_shell_and_man_pages() {
 #[test]
 fn every_subcommand_help_has_examples() {
     for args in [
-        &["eval"][..],
+        &[][..],
+        &["eval"],
         &["render"],
         &["parse"],
         &["repl"],
@@ -407,7 +408,8 @@ fn shell_words(line: &str) -> Vec<String> {
 fn the_help_examples_that_name_files_of_this_repository_run() {
     let mut ran = Vec::new();
     for args in [
-        &["eval"][..],
+        &[][..],
+        &["eval"],
         &["render"],
         &["parse"],
         &["check"],

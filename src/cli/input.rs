@@ -28,6 +28,15 @@ pub(crate) struct Input {
     pub name: String,
     /// The text (UTF-8, without byte-order mark).
     pub text: String,
+    /// Messages about this file show where, never its text: it may hold secrets.
+    pub secret: bool,
+}
+
+/// The files that hold secrets by design (parameter values, connection keys, a run context's
+/// parameters): a message about one names the line, column and pointer but does not print
+/// the line, which could carry a secret next to the mistake.
+fn may_hold_secrets(what: &str) -> bool {
+    matches!(what, "run context" | "parameters file" | "connections file" | "connection file")
 }
 
 impl Input {
@@ -35,7 +44,7 @@ impl Input {
     pub(crate) fn read(path: &Path, what: &str) -> Result<Input, Failure> {
         if !is_stdin(path) {
             let text = crate::source::read_text(path, what).map_err(|e| Failure::Usage(e.to_string()))?;
-            return Ok(Input { name: path.display().to_string(), text });
+            return Ok(Input { name: path.display().to_string(), text, secret: may_hold_secrets(what) });
         }
         if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
             return Err(Failure::Usage(format!(
@@ -49,7 +58,7 @@ impl Input {
             .map_err(|e| Failure::Usage(format!("cannot read the {what} from standard input: {e}")))?;
         let text = crate::source::decode_as(bytes, &format!("the {what} on standard input"))
             .map_err(|e| Failure::Usage(e.to_string()))?;
-        Ok(Input { name: STDIN_NAME.to_string(), text })
+        Ok(Input { name: STDIN_NAME.to_string(), text, secret: may_hold_secrets(what) })
     }
 
     /// Reads a file argument and parses it as JSON.
@@ -65,17 +74,24 @@ impl Input {
     }
 
     /// The error placed in this file: `name: message`, then ` --> name:line:column at
-    /// /pointer` and the line with a caret under what was wrong.
+    /// /pointer` and (unless the file may hold secrets) the line with a caret under what was
+    /// wrong. An error inside an expression of the file shows the expression instead.
     pub(crate) fn describe(&self, error: Error) -> String {
         let error = crate::source::locate(error, &self.text);
         let mut out = format!("{}: {}", self.name, error.message());
         let pointer = error.pointer().map(|p| format!(" at {p}")).unwrap_or_default();
-        // A span into this file's text (not into an expression inside it) is drawn here.
         let ours = error.source_text() == Some(self.text.as_str());
-        match (error.line_col(), error.span()) {
-            (Some((line, column)), Some(span)) if ours => {
-                out.push_str(&format!("\n --> {}:{line}:{column}{pointer}\n", self.name));
-                crate::error::render_snippet(&self.text, span, &mut out);
+        match (error.line_col(), error.span(), error.source_text()) {
+            (Some((line, column)), Some(span), Some(_)) if ours => {
+                out.push_str(&format!("\n --> {}:{line}:{column}{pointer}", self.name));
+                if !self.secret {
+                    out.push('\n');
+                    crate::error::render_snippet(&self.text, span, &mut out);
+                }
+            }
+            (Some(_), Some(span), Some(expression)) if !self.secret => {
+                out.push_str(&format!("\n --> {}{pointer}\n", self.name));
+                crate::error::render_snippet(expression, span, &mut out);
             }
             _ if !pointer.is_empty() => out.push_str(&format!("\n --> {}{pointer}", self.name)),
             _ => {}

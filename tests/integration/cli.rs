@@ -174,15 +174,29 @@ fn files_that_are_wrong_before_they_are_json_say_why() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("is not UTF-8: byte 0xE9 at line 2, column 29"), "{stderr}");
 
-    // JSON of the wrong shape: what was expected, the pointer, the line and a caret.
-    let shape =
-        write(&dir, "shape.json", b"{\n  \"clock\": \"2024-01-15T00:00:00Z\",\n  \"variables\": [1, 2]\n}");
+    // JSON of the wrong shape: what was expected, the pointer and the line. A run context
+    // may hold secrets, so its text is not shown: here one sits on the line of the mistake.
+    let shape = write(
+        &dir,
+        "shape.json",
+        b"{\n  \"clock\": \"2024-01-15T00:00:00Z\",\n  \"parameters\": {\"key\": \"s3cret\"}, \"variables\": [1, 2]\n}",
+    );
     let out = flowexpr(&["eval", "1", "--context", &shape]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("\"variables\" must be an object, not Array"), "{stderr}");
-    assert!(stderr.contains("shape.json:3:3 at /variables"), "{stderr}");
-    assert!(stderr.contains("3 |   \"variables\": [1, 2]"), "{stderr}");
+    assert!(stderr.contains("shape.json:3:36 at /variables"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+    // Other files get the line and a caret.
+    let action = write(
+        &dir,
+        "action.json",
+        b"{\"type\": \"Http\",\n \"inputs\": {\"method\": 5, \"uri\": \"https://a.example\"}}",
+    );
+    let out = flowexpr(&["http", &action, "--dry-run"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("action.json:2:") && stderr.contains("2 |  \"inputs\""), "{stderr}");
 
     let mocks = write(&dir, "mocks.json", b"{\"actions\": {\n  \"Get\": {\"statusCode\": 999}\n}}");
     let out = flowexpr(&["run", "examples/reconciliation/flow.json", "--mocks", &mocks]);

@@ -64,16 +64,7 @@ fn definition_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Definition, message)
 }
 
-/// The `$connections` key in `@parameters('$connections')['key']['connectionId']`.
-fn connections_key(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    let at = lower.find("parameters('$connections')")?;
-    let rest = &text[at + "parameters('$connections')".len()..];
-    let rest = rest.trim_start().strip_prefix("?").unwrap_or(rest.trim_start());
-    let rest = rest.strip_prefix("['")?;
-    let end = rest.find("']")?;
-    Some(rest[..end].to_string())
-}
+use crate::project::run::connections_key;
 
 impl Bindings {
     /// No bindings.
@@ -316,23 +307,5 @@ impl Bindings {
             secure_outputs: false,
             redactor,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn connections_keys() {
-        assert_eq!(
-            connections_key("@parameters('$connections')['office365']['connectionId']").as_deref(),
-            Some("office365")
-        );
-        assert_eq!(
-            connections_key("@parameters('$connections')?['x']?['connectionId']").as_deref(),
-            Some("x")
-        );
-        assert_eq!(connections_key("/subscriptions/1/connections/x"), None);
     }
 }

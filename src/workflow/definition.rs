@@ -379,7 +379,8 @@ impl Workflow {
     }
 
     /// Reads a definition: bare, wrapped in `{"definition": ...}` (Standard's
-    /// `workflow.json`), or the first `Microsoft.Logic/workflows` resource of an ARM template.
+    /// `workflow.json`), an exported flow (`{"properties": {"definition": ...}}`), or the
+    /// first `Microsoft.Logic/workflows` resource of an ARM template.
     pub fn from_value(value: &Value) -> Result<Workflow> {
         Workflow::with_engine(value, &super::engine())
     }
@@ -387,7 +388,19 @@ impl Workflow {
     /// Like [`Workflow::from_value`], compiling with the given engine (its limits and added
     /// functions).
     pub fn with_engine(value: &Value, engine: &Engine) -> Result<Workflow> {
-        let (definition, base, standard) = locate(value)?;
+        let (_, found) = crate::project::locate("the workflow", value).map_err(|e| {
+            let message = e.message().to_string();
+            Error::new(ErrorKind::Definition, message).with_pointer("/")
+        })?;
+        let (pointer, standard) = found.into_iter().next().unwrap_or_default();
+        Workflow::at(value, &pointer, standard, engine)
+    }
+
+    /// Compiles the definition at `pointer` in `document` (errors carry pointers into the
+    /// document); `standard` for a Standard workflow (one trigger, more parameters).
+    pub fn at(document: &Value, pointer: &str, standard: bool, engine: &Engine) -> Result<Workflow> {
+        let definition = crate::project::pointer_get(document, pointer).unwrap_or_default();
+        let base = pointer.to_string();
         let root = definition
             .as_object()
             .ok_or_else(|| definition_error(&base, "the workflow definition must be a JSON object"))?;
@@ -489,41 +502,6 @@ impl Workflow {
         });
         found.or(found_ci)
     }
-}
-
-/// Finds the definition inside a document: `(definition, its pointer, is Standard)`.
-fn locate(value: &Value) -> Result<(Value, String, bool)> {
-    let Some(root) = value.as_object() else {
-        return Err(definition_error("", "a workflow must be a JSON object"));
-    };
-    if let Some(def @ Value::Object(_)) = root.get("definition") {
-        return Ok((def.clone(), "/definition".into(), true));
-    }
-    if let Some(Value::Array(resources)) = root.get("resources") {
-        for (i, r) in resources.iter().enumerate() {
-            let is_workflow = r
-                .member("type")
-                .and_then(|t| t.as_str().map(|t| t.eq_ignore_ascii_case("Microsoft.Logic/workflows")))
-                .unwrap_or(false);
-            if let Some(def @ Value::Object(_)) = r.member("properties").and_then(|p| p.member("definition"))
-            {
-                if is_workflow {
-                    return Ok((def, format!("/resources/{i}/properties/definition"), false));
-                }
-            }
-        }
-        return Err(definition_error(
-            "/resources",
-            "the ARM template has no Microsoft.Logic/workflows resource",
-        ));
-    }
-    if root.contains_key("triggers") || root.contains_key("actions") {
-        return Ok((value.clone(), String::new(), false));
-    }
-    Err(definition_error(
-        "",
-        "this is not a workflow definition: expected \"triggers\" and \"actions\", or a \"definition\" holding them",
-    ))
 }
 
 fn load_parameters(root: &Object, base: &str, standard: bool) -> Result<Vec<ParamDecl>> {

@@ -46,6 +46,16 @@ pub fn check_flow(project: &Project, flow: &Flow) -> Result<Report> {
         }
     }
     run_inputs(project, flow, &mut report);
+    for c in &project.connectors {
+        if let Err(e) = &c.connector {
+            report.add(
+                Severity::Error,
+                "custom-connector",
+                format!("the solution's custom connector {} does not load: {e}", c.name),
+                &flow.pointer,
+            );
+        }
+    }
     Ok(report)
 }
 
@@ -82,6 +92,12 @@ fn run_inputs(project: &Project, flow: &Flow, report: &mut Report) {
     for (key, actions) in &by_reference {
         let reference = flow.references.iter().find(|r| r.key.eq_ignore_ascii_case(key));
         let api = reference.map_or(key.as_str(), |r| r.api.as_str());
+        let custom = project
+            .connectors
+            .iter()
+            .find(|c| super::powerautomate::connector_serves(c, api))
+            .map(|c| format!(" (the solution's custom connector {} serves it: {})", c.name, c.file))
+            .unwrap_or_default();
         let pointer = if reference.is_some() && flow.pointer == "/properties/definition" {
             let mut p = "/properties/connectionReferences/".to_string();
             push_pointer_token(&mut p, key);
@@ -93,7 +109,7 @@ fn run_inputs(project: &Project, flow: &Flow, report: &mut Report) {
             Severity::Warning,
             "needs-connection",
             format!(
-                "a run needs a mock (by action name, or by operation of {api}) or a connection for '{key}' (--connections) for {}: {}",
+                "a run needs a mock (by action name, or by operation of {api}) or a connection for '{key}' (--connections) for {}: {}{custom}",
                 if actions.len() == 1 { "its action" } else { "its actions" },
                 actions.join(", ")
             ),

@@ -186,6 +186,8 @@ pub(crate) struct TriggerDef {
     pub conditions: Vec<(String, Document)>,
     /// `splitOn`: an expression giving the array whose items each start a run.
     pub split_on: Option<(String, Document)>,
+    /// `inputs` as written, for `trigger().inputs`.
+    pub inputs: Value,
 }
 
 /// Actions that run together: the top level, or the body of a Scope, loop or branch.
@@ -616,7 +618,8 @@ fn load_trigger(engine: &Engine, root: &Object, base: &str, standard: bool) -> R
             ))
         }
     };
-    Ok(Some(TriggerDef { name: name.clone(), type_name, conditions, split_on }))
+    let inputs = t.member("inputs").unwrap_or_default();
+    Ok(Some(TriggerDef { name: name.clone(), type_name, conditions, split_on, inputs }))
 }
 
 fn load_outputs(engine: &Engine, root: &Object, base: &str) -> Result<Vec<(Str, Document, ParamType)>> {

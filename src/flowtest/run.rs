@@ -113,18 +113,14 @@ impl Transport for NoNetwork {
 pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
     struct Job {
         file: usize,
+        flow: usize,
         case: usize,
     }
-    let mut loaded: Vec<(TestFile, Arc<Workflow>, Option<Arc<Bindings>>)> = Vec::new();
+    let mut loaded: Vec<(TestFile, Vec<FlowUnderTest>, Option<Arc<Bindings>>)> = Vec::new();
     let mut outcomes: Vec<CaseOutcome> = Vec::new();
     for path in paths {
         let result = TestFile::load(path).and_then(|file| {
-            let workflow = Workflow::load(&file.flow).map_err(|e| {
-                Error::new(
-                    ErrorKind::Definition,
-                    format!("the flow {} cannot be loaded: {e}", file.flow.display()),
-                )
-            })?;
+            let flows = flows_under_test(&file)?;
             let bindings = match &file.connections {
                 None => None,
                 Some(c) => Some(Arc::new(Bindings::load(c).map_err(|e| {
@@ -134,7 +130,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
                     )
                 })?)),
             };
-            Ok((file, Arc::new(workflow), bindings))
+            Ok((file, flows, bindings))
         });
         match result {
             Ok(pair) => loaded.push(pair),
@@ -149,12 +145,14 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
     let jobs: Vec<Job> = loaded
         .iter()
         .enumerate()
-        .flat_map(|(f, (file, _, _))| {
-            file.cases
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| selected(options, &file.path, &c.name))
-                .map(move |(c, _)| Job { file: f, case: c })
+        .flat_map(|(f, (file, flows, _))| {
+            (0..flows.len()).flat_map(move |w| {
+                file.cases
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| selected(options, &file.path, &c.name))
+                    .map(move |(c, _)| Job { file: f, flow: w, case: c })
+            })
         })
         .collect();
     let snapshots: Vec<Mutex<BTreeMap<String, Value>>> =
@@ -171,9 +169,13 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
-                let (file, workflow, bindings) = &loaded[job.file];
+                let (file, flows, bindings) = &loaded[job.file];
                 let case = &file.cases[job.case];
-                let outcome = run_case(file, workflow, bindings, case, &snapshots[job.file], options.update);
+                let flow = &flows[job.flow];
+                let mut outcome = run_case(file, flow, bindings, case, &snapshots[job.file], options.update);
+                if flows.len() > 1 {
+                    outcome.name = format!("{} › {}", flow.label, outcome.name);
+                }
                 *results[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
             });
         }
@@ -196,6 +198,40 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
     outcomes
         .extend(results.into_iter().filter_map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner)));
     outcomes
+}
+
+/// One flow a test file's cases run against: compiled, with what its export supplies.
+struct FlowUnderTest {
+    label: String,
+    name: String,
+    workflow: Arc<Workflow>,
+    export: crate::project::run::Environment,
+}
+
+/// The flows of a test file's `flow`: the one `workflow` names, or every flow it holds.
+fn flows_under_test(file: &TestFile) -> Result<Vec<FlowUnderTest>> {
+    let cannot = |e: Error| {
+        Error::new(ErrorKind::Definition, format!("the flow {} cannot be loaded: {e}", file.flow.display()))
+    };
+    let project = crate::project::load(&file.flow).map_err(cannot)?;
+    let chosen: Vec<&crate::project::Flow> = match &file.workflow {
+        Some(name) => vec![project.flow(Some(name)).map_err(cannot)?],
+        None => project.flows.iter().collect(),
+    };
+    chosen
+        .into_iter()
+        .map(|flow| {
+            let workflow = flow.workflow().map_err(|e| {
+                Error::new(ErrorKind::Definition, format!("the flow {} cannot be loaded: {e}", flow.file))
+            })?;
+            Ok(FlowUnderTest {
+                label: flow.label(),
+                name: flow.name.clone(),
+                workflow: Arc::new(workflow),
+                export: crate::project::run::Environment::new(&project, flow),
+            })
+        })
+        .collect()
 }
 
 fn selected(options: &TestOptions, path: &Path, name: &str) -> bool {
@@ -244,14 +280,14 @@ fn merge_mocks(file: &Object, case: &Object) -> Object {
 
 fn run_case(
     file: &TestFile,
-    workflow: &Workflow,
+    flow: &FlowUnderTest,
     bindings: &Option<Arc<Bindings>>,
     case: &Case,
     snapshots: &Mutex<BTreeMap<String, Value>>,
     update: bool,
 ) -> CaseOutcome {
     let started = Instant::now();
-    let failures = match execute(file, workflow, bindings, case) {
+    let failures = match execute(file, flow, bindings, case) {
         Err(e) => vec![format!("the run could not start: {e}")],
         Ok(finished) => {
             let mut failures = check(case, &finished);
@@ -270,7 +306,7 @@ fn run_case(
 
 fn execute(
     file: &TestFile,
-    workflow: &Workflow,
+    flow: &FlowUnderTest,
     bindings: &Option<Arc<Bindings>>,
     case: &Case,
 ) -> Result<FinishedRun> {
@@ -290,12 +326,14 @@ fn execute(
         mocks,
         clock: case.clock.or(file.clock),
         time_scale: file.time_scale,
-        workflow_name: file.path.file_stem().map_or("test".into(), |s| s.to_string_lossy().to_string()),
+        workflow_name: flow.name.clone(),
         transport: Some(Arc::new(NoNetwork)),
         connections: bindings.clone(),
+        export: flow.export.clone(),
+        stub_unmocked: file.stub_unmocked,
         ..RunOptions::default()
     };
-    workflow::run(workflow, options)
+    workflow::run(&flow.workflow, options)
 }
 
 /// The record of an action, found as the service finds names (exactly, then without regard

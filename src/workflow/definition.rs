@@ -21,7 +21,10 @@ use super::status::{Status, RUN_AFTER_STATUSES};
 pub mod limits {
     /// Actions in one workflow, counting nested ones.
     pub const MAX_ACTIONS: usize = 500;
-    /// How deep actions may nest (a Scope in a Foreach in a Condition ...).
+    /// How deep actions may nest (a Scope in a Foreach in a Condition ...): the documented 8
+    /// levels count below the first scope action. The service exported a flow whose Foreach
+    /// holds 8 nested conditions with actions in the innermost, so an action may sit inside
+    /// 1 + 8 scope actions; one more is refused.
     pub const MAX_NESTING: usize = 8;
     /// Characters in an action or trigger name.
     pub const MAX_NAME: usize = 80;
@@ -688,10 +691,15 @@ impl Loader<'_> {
             Value::Object(o) => o,
             _ => return Err(definition_error(pointer, "\"actions\" must be an object of named actions")),
         };
-        if depth > limits::MAX_NESTING {
+        // `depth` is 1 for the top level: its actions are inside no scope action.
+        let inside_scopes = depth - 1;
+        if inside_scopes > limits::MAX_NESTING + 1 {
             return Err(definition_error(
                 pointer,
-                format!("actions are nested {depth} levels deep; the limit is {}", limits::MAX_NESTING),
+                format!(
+                    "actions are nested inside {inside_scopes} scope actions; the limit is {} below the first",
+                    limits::MAX_NESTING
+                ),
             ));
         }
         let mut defs = Vec::with_capacity(actions.len());

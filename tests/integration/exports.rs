@@ -549,3 +549,48 @@ fn a_standard_project_runs_with_app_settings() {
     assert_eq!(one.flows.len(), 1);
     assert_eq!(one.app_settings.get("REGION").map(|v| v.to_text()).as_deref(), Some("westeurope"));
 }
+
+/// A definition whose Foreach holds `ifs` nested conditions, with a Compose in the innermost.
+fn nested(ifs: usize) -> String {
+    let mut inner = r#"{"Leaf": {"type": "Compose", "inputs": 1}}"#.to_string();
+    for i in (0..ifs).rev() {
+        inner = format!(r#"{{"If_{i}": {{"type": "If", "expression": "@true", "actions": {inner}}}}}"#);
+    }
+    format!(
+        r#"{{"triggers": {{"manual": {{"type": "Request", "kind": "Http"}}}}, "actions": {{"Loop": {{"type": "Foreach", "foreach": "@createArray(1)", "actions": {inner}}}}}}}"#
+    )
+}
+
+#[test]
+fn nesting_limit_matches_what_the_service_exported_and_check_agrees() {
+    // The service exported a Foreach holding 8 nested Ifs: it runs.
+    let ok = flowexpr::workflow::Workflow::from_json_str(&nested(8));
+    assert!(ok.is_ok(), "{:?}", ok.err().map(|e| e.to_string()));
+    // One more is refused by the runner, and check reports it as an error with its pointer.
+    let deep = nested(9);
+    assert!(flowexpr::workflow::Workflow::from_json_str(&deep).is_err());
+    let project = project::from_text("deep.json", "deep", &deep).unwrap_or_else(|e| panic!("{e:#}"));
+    let report = project::check_flow(&project, &project.flows[0]).unwrap_or_else(|e| panic!("{e:#}"));
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.code == "definition")
+        .unwrap_or_else(|| panic!("{}", report.render("deep.json")));
+    assert!(finding.pointer.starts_with("/actions/Loop/actions/If_0"), "{}", finding.pointer);
+    // An Http uri of "" and 501 actions: run refuses, check says so.
+    let empty_uri = r#"{"triggers": {"manual": {"type": "Request", "kind": "Http"}}, "actions": {"Call": {"type": "Http", "inputs": {"method": "GET", "uri": ""}}}}"#;
+    let many: Vec<String> =
+        (0..501).map(|i| format!(r#""C{i}": {{"type": "Compose", "inputs": {i}}}"#)).collect();
+    let too_many = format!(
+        r#"{{"triggers": {{"manual": {{"type": "Request", "kind": "Http"}}}}, "actions": {{{}}}}}"#,
+        many.join(",")
+    );
+    for text in [empty_uri.to_string(), too_many] {
+        let project = project::from_text("f.json", "f", &text).unwrap_or_else(|e| panic!("{e:#}"));
+        let wf = project.flows[0].workflow();
+        let refused = wf.as_ref().map_or(true, |w| !w.invalid_actions().is_empty());
+        assert!(refused, "run refuses it");
+        let report = project::check_flow(&project, &project.flows[0]).unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(report.has_errors(), "check reports it: {}", report.render("f.json"));
+    }
+}

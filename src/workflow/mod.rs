@@ -118,8 +118,9 @@ pub struct FinishedRun {
     pub summary: String,
     /// What a Response action sent, if one ran.
     pub response: Option<Value>,
-    /// The connector actions `stub_unmocked` answered (no mock, connection or child flow
-    /// covered them), in the order they ran.
+    /// What `stub_unmocked` answered: the trigger first when its splitOn item was stubbed,
+    /// then the connector actions no mock, connection or child flow covered, in the order
+    /// they ran.
     pub stubbed: Vec<String>,
 }
 
@@ -350,6 +351,10 @@ struct Firing {
     start: DateTime<Utc>,
     triggers: Vec<Value>,
     shared: Shared,
+    /// The trigger's output is a stand-in (stubs, and no trigger body given or mocked).
+    stub_trigger: bool,
+    /// Its splitOn gave no items, so the one run has the item {}.
+    split_stubbed: bool,
 }
 
 impl Firing {
@@ -370,15 +375,24 @@ impl Firing {
         check_actions_runnable(workflow, &options.mocks, &coverage)?;
         let start = Clock::new(options.clock, options.time_scale)?.start();
         let trigger = trigger_record(workflow, &options, start);
+        // With stubs and no trigger body (neither given nor mocked), the trigger's output is
+        // a stand-in: a splitOn that gives no items starts one run with the item {}.
+        let stub_trigger = options.stub_unmocked
+            && options.trigger_body.is_none()
+            && options.mocks.trigger().and_then(|m| m.member("body")).is_none();
+        let mut split_stubbed = false;
         let triggers = match workflow.trigger.as_ref().and_then(|t| t.split_on.as_ref()) {
             None => vec![trigger],
             Some((pointer, doc)) => {
                 let items = doc.render(&trigger_context(&parameters, &trigger, start));
-                match (items, options.stub_unmocked && options.trigger_body.is_none()) {
-                    // A stubbed connector trigger gave nothing to split: no run starts.
-                    (Err(_), true) => Vec::new(),
-                    (items, _) => split_trigger(&trigger, pointer, items)?,
-                }
+                let gave_none = match &items {
+                    Err(_) | Ok(Value::Null) => true,
+                    Ok(v) => v.as_array().is_some_and(|a| a.is_empty()),
+                };
+                split_stubbed = stub_trigger && gave_none;
+                let items =
+                    if split_stubbed { Ok(Value::array(vec![Value::Object(Object::new())])) } else { items };
+                split_trigger(&trigger, pointer, items)?
             }
         };
         let shared = Shared {
@@ -392,31 +406,44 @@ impl Firing {
             progress: options.progress,
             workflow_name: options.workflow_name,
         };
-        Ok(Firing { parameters, start, triggers, shared })
+        Ok(Firing { parameters, start, triggers, shared, stub_trigger, split_stubbed })
     }
 
-    /// Checks each trigger record's `conditions` and runs the ones that meet them.
+    /// Checks each trigger record's `conditions` and runs the ones that meet them. A
+    /// stand-in trigger output (see `stub_trigger`) that does not meet them still starts its
+    /// run, noted, so the flow runs as far as it goes.
     fn run_all(self, workflow: &Workflow) -> Result<Vec<FinishedRun>> {
         let conditions = workflow.trigger.as_ref().map(|t| t.conditions.as_slice()).unwrap_or_default();
         let mut runs = Vec::with_capacity(self.triggers.len());
         for trigger in self.triggers {
             let mut met = true;
             for (pointer, doc) in conditions {
-                let value =
-                    doc.render(&trigger_context(&self.parameters, &trigger, self.start)).map_err(|e| {
-                        Error::new(
+                let value = match doc.render(&trigger_context(&self.parameters, &trigger, self.start)) {
+                    Ok(v) => v,
+                    Err(_) if self.stub_trigger => Value::Bool(false),
+                    Err(e) => {
+                        return Err(Error::new(
                             ErrorKind::Definition,
                             format!("the trigger condition failed: {}", e.message()),
                         )
-                        .with_pointer(pointer.clone())
-                    })?;
+                        .with_pointer(pointer.clone()))
+                    }
+                };
                 if !is_true(&value) {
                     met = false;
                     break;
                 }
             }
-            runs.push(if met {
-                run_started(workflow, &self.shared, self.parameters.clone(), trigger)?
+            let mut stub_notes = Vec::new();
+            if self.split_stubbed {
+                stub_notes
+                    .push("its splitOn gave no items without a trigger body, so the run has the item {}");
+            }
+            if !met && self.stub_trigger {
+                stub_notes.push("the stand-in output does not meet its conditions; the run starts anyway");
+            }
+            runs.push(if met || self.stub_trigger {
+                run_started(workflow, &self.shared, self.parameters.clone(), trigger, &stub_notes)?
             } else {
                 skipped_run(workflow, &self.parameters, trigger)
             });
@@ -529,6 +556,7 @@ fn run_started(
     shared: &Shared,
     parameters: Object,
     trigger: Value,
+    stub_notes: &[&str],
 ) -> Result<FinishedRun> {
     let clock = Clock::new(shared.clock, shared.time_scale)?;
     let start = clock.start();
@@ -647,16 +675,25 @@ fn run_started(
     if let Some(resp) = &response {
         r.insert("response", redactor.value(resp));
     }
-    let stubbed = state.stubbed.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let stubbed_actions = state.stubbed.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let trigger_name = workflow.trigger().map_or("manual", |(n, _)| n).to_string();
+    let stubbed_trigger = (!stub_notes.is_empty()).then_some(trigger_name);
+    let stubbed: Vec<String> = stubbed_trigger.iter().chain(&stubbed_actions).cloned().collect();
     if !stubbed.is_empty() {
         r.insert("stubbed", Value::array(stubbed.iter().map(|s| Value::from(s.as_str())).collect()));
     }
     let record = Value::Object(r);
     let mut summary = record::summary(workflow, &record);
-    if !stubbed.is_empty() {
+    if let Some(trigger) = &stubbed_trigger {
+        summary.push_str(&format!(
+            "stubbed trigger {trigger}: {} (give the trigger's output with --trigger-body)\n",
+            stub_notes.join("; ")
+        ));
+    }
+    if !stubbed_actions.is_empty() {
         summary.push_str(&format!(
             "stubbed (no mock, connection or child flow; answered 200 with an empty body): {}\n",
-            stubbed.join(", ")
+            stubbed_actions.join(", ")
         ));
     }
     Ok(FinishedRun { status, error, record, summary, response, stubbed })

@@ -83,6 +83,8 @@ fn every_export_loads_checks_and_runs_with_stubs() {
     assert_eq!((zips, exports.len() - zips), (24, 21), "the corpus: 24 zips and 21 unpacked folders");
     let mut flows = 0;
     let mut runs = 0;
+    let mut started = 0;
+    let mut stubbed_triggers = 0;
     let mut problems = Vec::new();
     for path in &exports {
         let project = match project::load(path) {
@@ -115,16 +117,29 @@ fn every_export_loads_checks_and_runs_with_stubs() {
                 }
             };
             match workflow::fire(&workflow, stub_options(Environment::new(&project, flow))) {
-                Ok(finished) => runs += finished.len(),
+                Ok(finished) => {
+                    runs += finished.len();
+                    started += finished.iter().filter(|r| r.status != Status::Skipped).count();
+                    let split = workflow.has_split_on();
+                    stubbed_triggers += finished
+                        .iter()
+                        .filter(|r| {
+                            split
+                                && r.stubbed.first().map(String::as_str) == workflow.trigger().map(|(n, _)| n)
+                        })
+                        .count();
+                }
                 Err(e) => problems.push(format!("{}: run --stub-unmocked did not start: {e:#}", flow.file)),
             }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(flows, 46, "flows in the 45 exports (site-design-homepage's folder holds two)");
-    // The others have connector triggers whose splitOn needs a trigger body (no run starts),
-    // or trigger conditions a stub does not meet; each still started without an error.
-    assert!(runs >= 34, "most exports start a run with stubs: {runs}");
+    // Every flow starts exactly one run that runs its actions: the 12 whose connector
+    // trigger splits a body nobody gave get the one stand-in item {} (2 of them also have
+    // trigger conditions the stand-in does not meet; they run anyway).
+    assert_eq!((runs, started), (46, 46), "one run per flow, none skipped");
+    assert_eq!(stubbed_triggers, 12, "the splitOn triggers given a stand-in item");
 }
 
 /// Every string of every definition that holds an expression parses.
@@ -593,4 +608,69 @@ fn nesting_limit_matches_what_the_service_exported_and_check_agrees() {
         let report = project::check_flow(&project, &project.flows[0]).unwrap_or_else(|e| panic!("{e:#}"));
         assert!(report.has_errors(), "check reports it: {}", report.render("f.json"));
     }
+}
+
+/// `--stub-unmocked` without a trigger body: a connector trigger's splitOn gives one stand-in
+/// item `{}`, and conditions the stand-in does not meet do not stop the run; a
+/// `--trigger-body` wins over the stand-in, and then the conditions count.
+#[test]
+fn a_stubbed_split_on_trigger_starts_one_run_and_a_trigger_body_wins() {
+    let export =
+        corpus().join("sharepoint-move-list-item-to-folder/solution/move-sharepoint-list-item-to-folder.zip");
+    let export = export.display().to_string();
+    let common = ["run", "--stub-unmocked", "--time-scale", "0.00001", "--clock", "2024-06-28T09:00:00Z"];
+    let mut args = common.to_vec();
+    args.extend(["--out", "-", export.as_str()]);
+    let out = flowexpr(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("stubbed trigger When_an_item_is_created_or_modified: its splitOn gave no items")
+            && err.contains("does not meet its conditions; the run starts anyway"),
+        "{err}"
+    );
+    assert!(!err.contains("no run started"), "{err}");
+    let record =
+        from_json_str(&String::from_utf8_lossy(&out.stdout)).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let runs: Vec<Value> = record.as_array().map(<[Value]>::to_vec).unwrap_or_default();
+    assert_eq!(runs.len(), 1, "one run: {err}");
+    let first = &runs[0];
+    assert_eq!(
+        first
+            .member("trigger")
+            .and_then(|t| t.member("outputs"))
+            .and_then(|o| o.member("body"))
+            .map(|b| b.to_string())
+            .as_deref(),
+        Some("{}")
+    );
+    let stubbed = first.member("stubbed").map(|s| s.to_string()).unwrap_or_default();
+    assert!(stubbed.starts_with(r#"["When_an_item_is_created_or_modified""#), "{stubbed}");
+    assert!(
+        first.member("actions").and_then(|a| a.as_object().map(|o| o.len())).unwrap_or(0) > 5,
+        "its actions ran"
+    );
+
+    // A trigger body with two items: two runs; the folder item does not meet the condition.
+    let dir = std::env::temp_dir().join(format!("flowexpr-exports-split-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let body = dir.join("body.json");
+    std::fs::write(&body, r#"{"value": [{"ID": 1, "{IsFolder}": false}, {"ID": 2, "{IsFolder}": true}]}"#)
+        .unwrap_or_default();
+    let body = body.display().to_string();
+    let mut args = common.to_vec();
+    args.extend(["--trigger-body", body.as_str(), "--out", "-", export.as_str()]);
+    let out = flowexpr(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("stubbed trigger"), "{err}");
+    let record =
+        from_json_str(&String::from_utf8_lossy(&out.stdout)).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let statuses: Vec<String> = record
+        .as_array()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.member("status").map(|s| s.to_text()).unwrap_or_default())
+        .collect();
+    assert_eq!(statuses.len(), 2, "{err}");
+    assert_eq!(statuses[1], "Skipped", "the folder item does not meet the condition: {err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

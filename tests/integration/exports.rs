@@ -583,7 +583,18 @@ fn nesting_limit_matches_what_the_service_exported_and_check_agrees() {
     assert!(ok.is_ok(), "{:?}", ok.err().map(|e| e.to_string()));
     // One more is refused by the runner, and check reports it as an error with its pointer.
     let deep = nested(9);
-    assert!(flowexpr::workflow::Workflow::from_json_str(&deep).is_err());
+    let refused = flowexpr::workflow::Workflow::from_json_str(&deep).err().map(|e| e.to_string());
+    assert!(
+        refused.as_deref().is_some_and(|e| e.contains("nested inside 10 control actions")
+            && e.contains("8 levels of nesting below the outermost one, so 9 in all")),
+        "{refused:?}"
+    );
+    // A tenth control action that holds nothing nests no action deeper than nine.
+    let empty_tenth = nested(8).replace(
+        r#"{"Leaf": {"type": "Compose", "inputs": 1}}"#,
+        r#"{"If_8": {"type": "If", "expression": "@true", "actions": {}}}"#,
+    );
+    assert!(flowexpr::workflow::Workflow::from_json_str(&empty_tenth).is_ok());
     let project = project::from_text("deep.json", "deep", &deep).unwrap_or_else(|e| panic!("{e:#}"));
     let report = project::check_flow(&project, &project.flows[0]).unwrap_or_else(|e| panic!("{e:#}"));
     let finding = report
@@ -673,4 +684,42 @@ fn a_stubbed_split_on_trigger_starts_one_run_and_a_trigger_body_wins() {
     assert_eq!(statuses.len(), 2, "{err}");
     assert_eq!(statuses[1], "Skipped", "the folder item does not meet the condition: {err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The limits against what the service wrote or accepted: the deepest nesting and the most
+/// actions of every definition in both corpora (the README's figures), all within the rule.
+#[test]
+fn the_limits_hold_what_the_service_wrote() {
+    let mut power_automate = (0, 0, 0);
+    for path in exports() {
+        let project = project::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
+        for flow in &project.flows {
+            let wf = flow.workflow().unwrap_or_else(|e| panic!("{}: {e:#}", flow.file));
+            power_automate.0 += 1;
+            power_automate.1 = power_automate.1.max(wf.nesting_depth());
+            power_automate.2 = power_automate.2.max(wf.action_count());
+        }
+    }
+    let mut logic_apps = (0, 0, 0);
+    let dir = root().join("tests/corpus/workflows");
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")).flatten().map(|e| e.path()).collect();
+    files.sort();
+    for path in files {
+        let wf = workflow::Workflow::load(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+        logic_apps.0 += 1;
+        logic_apps.1 = logic_apps.1.max(wf.nesting_depth());
+        logic_apps.2 = logic_apps.2.max(wf.action_count());
+    }
+    // (definitions, the most control actions an action sits inside, the most actions)
+    assert_eq!(power_automate, (46, 4, 40), "the pnp exports");
+    assert_eq!(logic_apps, (117, 4, 27), "the Logic Apps corpus");
+    let limit = workflow::definition::limits::MAX_NESTING + 1;
+    assert!(power_automate.1 <= limit && logic_apps.1 <= limit);
+    assert!(power_automate.2 <= workflow::definition::limits::MAX_ACTIONS);
+    assert_eq!(
+        flowexpr::workflow::Workflow::from_json_str(&nested(8)).map(|w| w.nesting_depth()).ok(),
+        Some(9),
+        "the service's own export: a Foreach holding 8 nested Ifs, an action in the innermost"
+    );
 }

@@ -749,7 +749,7 @@ fn definitions_are_validated_with_pointers() {
             r#"{"A": {"type": "Scope", "actions": {"a": {"type": "Compose"}}}}"#,
             "used twice",
         ),
-        ("nesting", &format!(r#"{{"Top": {deep}}}"#), "nested inside 10 scope actions"),
+        ("nesting", &format!(r#"{{"Top": {deep}}}"#), "nested inside 10 control actions"),
         (
             "switch cases",
             &format!(r#"{{"Sw": {{"type": "Switch", "expression": 1, "cases": {{{many_cases}}}}}}}"#),

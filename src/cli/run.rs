@@ -121,7 +121,7 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     let connections = match &args.connections {
         None => None,
         Some(p) => Some(std::sync::Arc::new(
-            crate::connector::flow::Bindings::load(p)
+            crate::project::load_connections(&project, p)
                 .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?,
         )),
     };

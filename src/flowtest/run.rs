@@ -120,16 +120,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
     let mut outcomes: Vec<CaseOutcome> = Vec::new();
     for path in paths {
         let result = TestFile::load(path).and_then(|file| {
-            let flows = flows_under_test(&file)?;
-            let bindings = match &file.connections {
-                None => None,
-                Some(c) => Some(Arc::new(Bindings::load(c).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Definition,
-                        format!("the connections {} cannot be loaded: {e}", c.display()),
-                    )
-                })?)),
-            };
+            let (flows, bindings) = flows_under_test(&file)?;
             Ok((file, flows, bindings))
         });
         match result {
@@ -208,17 +199,27 @@ struct FlowUnderTest {
     export: crate::project::run::Environment,
 }
 
-/// The flows of a test file's `flow`: the one `workflow` names, or every flow it holds.
-fn flows_under_test(file: &TestFile) -> Result<Vec<FlowUnderTest>> {
+/// The flows of a test file's `flow` (the one `workflow` names, or every flow it holds), and
+/// its connections file read against the export (which may ship the connectors).
+fn flows_under_test(file: &TestFile) -> Result<(Vec<FlowUnderTest>, Option<Arc<Bindings>>)> {
     let cannot = |e: Error| {
         Error::new(ErrorKind::Definition, format!("the flow {} cannot be loaded: {e}", file.flow.display()))
     };
     let project = crate::project::load(&file.flow).map_err(cannot)?;
+    let bindings = match &file.connections {
+        None => None,
+        Some(c) => Some(Arc::new(crate::project::load_connections(&project, c).map_err(|e| {
+            Error::new(
+                ErrorKind::Definition,
+                format!("the connections {} cannot be loaded: {e}", c.display()),
+            )
+        })?)),
+    };
     let chosen: Vec<&crate::project::Flow> = match &file.workflow {
         Some(name) => vec![project.flow(Some(name)).map_err(cannot)?],
         None => project.flows.iter().collect(),
     };
-    chosen
+    let flows = chosen
         .into_iter()
         .map(|flow| {
             let workflow = flow.workflow().map_err(|e| {
@@ -231,7 +232,8 @@ fn flows_under_test(file: &TestFile) -> Result<Vec<FlowUnderTest>> {
                 export: crate::project::run::Environment::new(&project, flow),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok((flows, bindings))
 }
 
 fn selected(options: &TestOptions, path: &Path, name: &str) -> bool {

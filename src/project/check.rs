@@ -75,8 +75,20 @@ fn run_inputs(project: &Project, flow: &Flow, report: &mut Report) {
     // Connector actions by the reference (or API) they use.
     let mut by_reference: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut children = Vec::new();
+    // Service-provider actions by connection: (provider, operationIds, actions).
+    let mut by_provider: BTreeMap<String, (String, Vec<String>, Vec<String>)> = BTreeMap::new();
     walk_actions(&definition, &mut |name, action| {
         let kind = action.member("type").map(|t| t.to_text()).unwrap_or_default();
+        if kind.eq_ignore_ascii_case("ServiceProvider") {
+            if let Some((connection, provider, op)) = super::run::service_provider_operation(action) {
+                let entry =
+                    by_provider.entry(connection).or_insert_with(|| (provider, Vec::new(), Vec::new()));
+                if !entry.1.contains(&op) {
+                    entry.1.push(op);
+                }
+                entry.2.push(name.to_string());
+            }
+        }
         if let Some(key) = super::run::connection_key(&kind, action) {
             by_reference.entry(key).or_default().push(name.to_string());
         }
@@ -96,7 +108,12 @@ fn run_inputs(project: &Project, flow: &Flow, report: &mut Report) {
             .connectors
             .iter()
             .find(|c| super::powerautomate::connector_serves(c, api))
-            .map(|c| format!(" (the solution's custom connector {} serves it: {})", c.name, c.file))
+            .map(|c| {
+                format!(
+                    " (the solution's custom connector {} serves it: {}; a --connections entry \"{api}\": {{\"connection\": FILE}} runs it)",
+                    c.name, c.file
+                )
+            })
             .unwrap_or_default();
         let pointer = if reference.is_some() && flow.pointer == "/properties/definition" {
             let mut p = "/properties/connectionReferences/".to_string();
@@ -114,6 +131,27 @@ fn run_inputs(project: &Project, flow: &Flow, report: &mut Report) {
                 actions.join(", ")
             ),
             &pointer,
+        );
+    }
+    let declared = super::connections::service_providers(project.connections.as_ref());
+    for (connection, (provider, operations, actions)) in &by_provider {
+        let source = match declared.iter().find(|(n, _)| n.eq_ignore_ascii_case(connection)) {
+            Some((_, id)) if !id.is_empty() => format!("{id} in connections.json"),
+            Some(_) => "in connections.json".to_string(),
+            None if project.connections.is_some() => "not in connections.json".to_string(),
+            None => "service provider".to_string(),
+        };
+        let example: Vec<String> = operations.iter().map(|op| format!("\"{op}\": {{...}}")).collect();
+        report.add(
+            Severity::Warning,
+            "needs-mock",
+            format!(
+                "the service provider connection '{connection}' ({source}) runs only in the hosted service: a run needs a mock for {}: {} (by action name, or by operation: {{\"operations\": {{\"{provider}\": {{{}}}}}}}), or --stub-unmocked",
+                if actions.len() == 1 { "its action" } else { "its actions" },
+                actions.join(", "),
+                example.join(", ")
+            ),
+            &at(flow, &["actions"]),
         );
     }
     for (name, id) in children {

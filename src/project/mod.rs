@@ -19,6 +19,7 @@
 //! empty project.
 
 mod check;
+mod connections;
 mod files;
 mod powerautomate;
 pub mod run;
@@ -26,6 +27,7 @@ mod standard;
 mod xml;
 
 pub use check::check_flow;
+pub use connections::load_connections;
 
 use std::path::Path;
 

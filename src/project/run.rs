@@ -126,6 +126,9 @@ pub fn operation_of(
     action: &Value,
     references: &[ConnectionReference],
 ) -> Option<(String, String)> {
+    if kind.eq_ignore_ascii_case("ServiceProvider") {
+        return service_provider_operation(action).map(|(_, provider, op)| (provider, op));
+    }
     let key = connection_key(kind, action)?;
     let api = references
         .iter()
@@ -144,6 +147,19 @@ pub fn operation_of(
         .or_else(|| action.member("metadata")?.member("flowSystemMetadata")?.member("swaggerOperationId"))
         .map(|o| o.to_text())?;
     Some((api, operation))
+}
+
+/// A `ServiceProvider` action's `serviceProviderConfiguration`: `(connectionName, provider,
+/// operationId)`, the provider as the last segment of `serviceProviderId`
+/// (`/serviceProviders/serviceBus` → `serviceBus`).
+pub fn service_provider_operation(action: &Value) -> Option<(String, String, String)> {
+    let config = action.member("inputs")?.member("serviceProviderConfiguration")?;
+    let text = |key: &str| config.member(key).map(|v| v.to_text()).filter(|t| !t.is_empty());
+    let connection = text("connectionName").unwrap_or_default();
+    let provider = text("serviceProviderId")
+        .map(|id| id.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string())
+        .unwrap_or_else(|| connection.clone());
+    Some((connection, provider, text("operationId")?))
 }
 
 impl Environment {

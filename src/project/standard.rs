@@ -128,6 +128,7 @@ pub(super) fn from_tree(tree: &Tree, origin: &str) -> Result<Option<Project>> {
         Some(p) => Some(resolve_app_settings(&parse_json(tree, p)?, &app_settings, &tree.display(p))?),
         None => None,
     };
+    let references = connections.as_ref().map(super::connections::standard_references).unwrap_or_default();
     let mut flows = Vec::new();
     for path in workflow_files {
         let name = path.split('/').next().unwrap_or_default().to_string();
@@ -135,6 +136,7 @@ pub(super) fn from_tree(tree: &Tree, origin: &str) -> Result<Option<Project>> {
         if let Value::Object(p) = &parameters {
             flow.parameters = p.clone();
         }
+        flow.references = references.clone();
         flows.push(flow);
     }
     Ok(Some(project_of(origin, flows, app_settings, connections)))

@@ -240,7 +240,13 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>) -> Out
             .and_then(|(api, op)| run.mocks.for_operation(&api, &op))
     });
     let child = def.type_name.eq_ignore_ascii_case("Workflow").then(|| child_flow_id(&def.raw));
-    let bound = run.connectors.as_ref().filter(|_| is_connector_type(&def.type_name));
+    // With stubs, an action no connector entry serves is stubbed; without, it fails naming
+    // what it looked for.
+    let raw_inputs = def.raw.member("inputs").unwrap_or_default();
+    let bound = run.connectors.as_ref().filter(|c| {
+        is_connector_type(&def.type_name)
+            && (!run.stub_unmocked || c.bindings.serves(&def.type_name, &raw_inputs))
+    });
     let answered_here = mock.is_some() || (run.stub_unmocked && bound.is_none() && child.is_none());
     let inputs = match def.inputs.render(ctx) {
         Ok(v) => v,

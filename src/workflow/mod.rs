@@ -216,7 +216,7 @@ pub fn check_mocks(workflow: &Workflow, mocks: &Mocks) -> Result<()> {
 #[derive(Default)]
 struct Coverage<'a> {
     /// OpenApiConnection and ApiConnection actions run against local connector folders.
-    connectors: bool,
+    connectors: Option<&'a crate::connector::flow::Bindings>,
     /// The export: its connection references (mocks by operation) and child flows.
     export: Option<&'a crate::project::run::Environment>,
     /// Everything left is stubbed.
@@ -230,7 +230,8 @@ impl Coverage<'_> {
         }
         let is_connector =
             ["OpenApiConnection", "ApiConnection"].iter().any(|t| action.type_name.eq_ignore_ascii_case(t));
-        if is_connector && self.connectors {
+        let raw_inputs = action.raw.member("inputs").unwrap_or_default();
+        if is_connector && self.connectors.is_some_and(|b| b.serves(&action.type_name, &raw_inputs)) {
             return true;
         }
         let references = self.export.map(|e| e.references.as_slice()).unwrap_or_default();
@@ -366,9 +367,13 @@ impl Firing {
         shared_mocks: Option<std::sync::Arc<Mocks>>,
     ) -> Result<Firing> {
         let supplied = options.export.parameters_with(&options.parameters);
+        // Connector entries also answer for the flow's connection reference keys.
+        let references = options.export.references.iter().map(|r| (r.key.clone(), r.api.clone()));
+        let connections =
+            options.connections.as_ref().map(|b| std::sync::Arc::new(b.with_references(references)));
         let parameters = params::resolve(workflow, &supplied, &options.environment)?;
         let coverage = Coverage {
-            connectors: options.connections.is_some(),
+            connectors: connections.as_deref(),
             export: Some(&options.export),
             stub: options.stub_unmocked,
         };
@@ -400,7 +405,7 @@ impl Firing {
             export: std::sync::Arc::new(options.export),
             stub_unmocked: options.stub_unmocked,
             transport: options.transport,
-            connections: options.connections,
+            connections,
             clock: options.clock,
             time_scale: options.time_scale,
             progress: options.progress,

@@ -38,6 +38,8 @@ pub struct CaseOutcome {
     pub duration: Duration,
     /// What failed (empty when it passed).
     pub failures: Vec<String>,
+    /// What the output shows besides (how far a smoke case's run went).
+    pub notes: Vec<String>,
 }
 
 impl CaseOutcome {
@@ -93,7 +95,7 @@ pub fn snapshot_path(test_file: &Path) -> PathBuf {
 }
 
 /// A transport that sends nothing: in a test, every request must be answered by a mock.
-struct NoNetwork;
+pub(super) struct NoNetwork;
 
 impl Transport for NoNetwork {
     fn send(&self, request: &HttpRequest, _: Duration) -> std::result::Result<HttpResponse, TransportError> {
@@ -130,6 +132,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
                 name: "(the test file)".into(),
                 duration: Duration::ZERO,
                 failures: vec![format!("{e:#}")],
+                notes: Vec::new(),
             }),
         }
     }
@@ -181,6 +184,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
                         name: "(snapshots)".into(),
                         duration: Duration::ZERO,
                         failures: vec![e.to_string()],
+                        notes: Vec::new(),
                     });
                 }
             }
@@ -303,7 +307,13 @@ fn run_case(
             failures
         }
     };
-    CaseOutcome { file: file.path.clone(), name: case.name.clone(), duration: started.elapsed(), failures }
+    CaseOutcome {
+        file: file.path.clone(),
+        name: case.name.clone(),
+        duration: started.elapsed(),
+        failures,
+        notes: Vec::new(),
+    }
 }
 
 fn execute(
@@ -365,7 +375,7 @@ fn path_of(finished: &FinishedRun, name: &str) -> String {
 
 /// The actions that failed on their own (not containers failing because of a child), with
 /// their path, code and message: where to look first when a case fails.
-fn failed_actions(finished: &FinishedRun) -> Vec<String> {
+pub(super) fn failed_actions(finished: &FinishedRun) -> Vec<String> {
     let Some(actions) = finished.record.member("actions").and_then(|a| a.as_object().cloned()) else {
         return Vec::new();
     };

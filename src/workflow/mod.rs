@@ -380,9 +380,14 @@ impl Firing {
         check_actions_runnable(workflow, &options.mocks, &coverage)?;
         let start = Clock::new(options.clock, options.time_scale)?.start();
         let trigger = trigger_record(workflow, &options, start);
-        // With stubs and no trigger body (neither given nor mocked), the trigger's output is
-        // a stand-in: a splitOn that gives no items starts one run with the item {}.
+        // With stubs and no trigger body (neither given nor mocked), the output of a trigger
+        // that is not a schedule is a stand-in: a splitOn that gives no items starts one run
+        // with the item {}.
+        let schedule = workflow.trigger().is_some_and(|(_, ty)| {
+            ty.eq_ignore_ascii_case("Recurrence") || ty.eq_ignore_ascii_case("SlidingWindow")
+        });
         let stub_trigger = options.stub_unmocked
+            && !schedule
             && options.trigger_body.is_none()
             && options.mocks.trigger().and_then(|m| m.member("body")).is_none();
         let mut split_stubbed = false;

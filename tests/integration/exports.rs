@@ -295,6 +295,30 @@ fn assert_planted(found: &[(String, String, usize)], prefix: &str) {
     }
 }
 
+/// A copy of the corpus export `zip` in `dir`, with the faults planted in its `inner` file.
+fn planted_zip(zip: &str, inner: &str, dir: &Path) -> PathBuf {
+    let bytes = std::fs::read(corpus().join(zip)).unwrap_or_default();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
+    let target = dir.join(Path::new(zip).file_name().unwrap_or_default());
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&target).unwrap_or_else(|e| panic!("{e}")));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        if entry.is_dir() {
+            continue;
+        }
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap_or_default();
+        if name == inner {
+            data = plant(&String::from_utf8_lossy(&data), "/properties/definition").into_bytes();
+        }
+        writer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+        std::io::Write::write_all(&mut writer, &data).unwrap_or_default();
+    }
+    writer.finish().unwrap_or_else(|e| panic!("{e}"));
+    target
+}
+
 #[test]
 fn planted_faults_point_into_the_export_zip_and_folder() {
     let dir = std::env::temp_dir().join(format!("flowexpr-exports-planted-{}", std::process::id()));
@@ -306,25 +330,7 @@ fn planted_faults_point_into_the_export_zip_and_folder() {
         ("sharepoint-group-creation-with-user-added/solution/Knowhere365SharePointGroupAutomation.zip", "Workflows/Flow-CreateSharePointGroupandEnsureUsersasMembers-2578E499-0BE1-EC11-BB3C-000D3A233A82.json"),
         ("Try-Catch-Finally/solution/PatternTry-Catch-Finally.zip", "Microsoft.Flow/flows/6420a0b5-c254-42f1-9808-3370c281ca9d/definition.json"),
     ] {
-        let bytes = std::fs::read(corpus().join(zip)).unwrap_or_default();
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
-        let target = dir.join(Path::new(zip).file_name().unwrap_or_default());
-        let mut writer = zip::ZipWriter::new(std::fs::File::create(&target).unwrap_or_else(|e| panic!("{e}")));
-        for i in 0..archive.len() {
-            let mut entry = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
-            let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
-            if entry.is_dir() {
-                continue;
-            }
-            let mut data = Vec::new();
-            std::io::Read::read_to_end(&mut entry, &mut data).unwrap_or_default();
-            if name == inner {
-                data = plant(&String::from_utf8_lossy(&data), "/properties/definition").into_bytes();
-            }
-            writer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-            std::io::Write::write_all(&mut writer, &data).unwrap_or_default();
-        }
-        writer.finish().unwrap_or_else(|e| panic!("{e}"));
+        let target = planted_zip(zip, inner, &dir);
         let (file, found) = planted_findings(&target);
         assert_eq!(file, format!("{}!/{inner}", target.display()));
         assert_planted(&found, "/properties/definition");
@@ -722,4 +728,85 @@ fn the_limits_hold_what_the_service_wrote() {
         Some(9),
         "the service's own export: a Foreach holding 8 nested Ifs, an action in the innermost"
     );
+}
+
+/// `flowexpr test EXPORT` on every export of the corpus: none has a flow test, so each flow
+/// is one smoke case that passes (it loads, checks without errors, its run starts) and says
+/// how far its run went; the note says these are not tests and how to write one.
+#[test]
+fn test_takes_every_export_as_smoke_cases() {
+    let mut cases = 0;
+    for path in exports() {
+        let p = path.display().to_string();
+        let flows = project::load(&path).map(|p| p.flows.len()).unwrap_or(0);
+        let out = flowexpr(&["test", &p]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "test {p}: {text}{}", String::from_utf8_lossy(&out.stderr));
+        let smoke = text.lines().filter(|l| l.starts_with("ok ") && l.contains(" › smoke: ")).count();
+        assert_eq!(smoke, flows, "one smoke case per flow of {p}: {text}");
+        assert!(text.contains("· the run ended "), "{text}");
+        assert!(text.contains(&format!("{flows} passed, 0 failed")), "{text}");
+        assert!(
+            text.contains(&format!("note: no flow test names {p}: each flow ran once as a smoke case")),
+            "{text}"
+        );
+        cases += smoke;
+    }
+    assert_eq!(cases, 46);
+}
+
+/// A smoke case is never a silent green: planted faults fail it with their place in the
+/// export; a file that is no export fails with what was expected; an export a flow test
+/// names runs that test instead.
+#[test]
+fn smoke_cases_fail_on_faults_and_flow_tests_naming_the_export_win() {
+    let dir = std::env::temp_dir().join(format!("flowexpr-exports-smoke-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let inner = "Microsoft.Flow/flows/6420a0b5-c254-42f1-9808-3370c281ca9d/definition.json";
+    let planted = planted_zip("Try-Catch-Finally/solution/PatternTry-Catch-Finally.zip", inner, &dir);
+    let p = planted.display().to_string();
+    let out = flowexpr(&["test", &p]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.starts_with("FAIL  ") && text.contains(" › smoke: "), "{text}");
+    for (code, action) in [
+        ("unknown-action", "Planted_unknown_action"),
+        ("unknown-variable", "Planted_unknown_variable"),
+        ("syntax", "Planted_syntax_error"),
+    ] {
+        let at = format!("{p}!/{inner}:");
+        let pointer = format!("at /properties/definition/actions/{action}/inputs");
+        assert!(
+            text.lines().any(|l| l.contains(&format!("check: error[{code}]"))
+                && l.contains(&at)
+                && l.contains(&pointer)),
+            "{code} at {pointer}: {text}"
+        );
+    }
+    // Not an export at all.
+    let foo = dir.join("foo.json");
+    std::fs::write(&foo, r#"{"foo": 1}"#).unwrap_or_default();
+    let out = flowexpr(&["test", &foo.display().to_string()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("the export does not load") && text.contains("expected a workflow definition"),
+        "{text}"
+    );
+    // A folder that is neither tests nor an export.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap_or_default();
+    let out = flowexpr(&["test", &empty.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("and it is not an export"));
+    // The README's example: the zip is named by the flow test beside it.
+    let out = flowexpr(&["test", "examples/powerautomate/PatternTry-Catch-Finally.zip"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("try-catch-finally.flowtest.json › try succeeds") && !text.contains("smoke"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,6 +15,24 @@ use super::{Flow, Project};
 /// Checks one flow of a project; findings point into the file that holds it.
 pub fn check_flow(project: &Project, flow: &Flow) -> Result<Report> {
     let mut report = crate::check::check_at(&flow.text, &flow.pointer)?;
+    // A parameter the definition does not declare is fine when the export supplies it (a
+    // Standard project's parameters.json).
+    // Connector and service-provider actions get the precise warnings of `run_inputs`
+    // (which connection, which mock) instead of the generic one.
+    let precise = ["ApiConnection", "OpenApiConnection", "ServiceProvider"];
+    report.findings.retain(|f| match f.code {
+        "unknown-parameter" => {
+            let message = f.message.to_ascii_lowercase();
+            !flow
+                .parameters
+                .keys()
+                .any(|k| message.starts_with(&format!("parameters('{}')", k.to_ascii_lowercase())))
+        }
+        "hosted-only-action" => !super::pointer_get(&flow.document, &f.pointer)
+            .and_then(|t| t.as_str().map(str::to_string))
+            .is_some_and(|t| precise.iter().any(|p| p.eq_ignore_ascii_case(&t))),
+        _ => true,
+    });
     match flow.workflow() {
         Err(e) => {
             let pointer = e.pointer().unwrap_or(&flow.pointer).to_string();
@@ -73,7 +91,8 @@ fn at(flow: &Flow, path: &[&str]) -> String {
 fn run_inputs(project: &Project, flow: &Flow, report: &mut Report) {
     let definition = flow.definition();
     // Connector actions by the reference (or API) they use.
-    let mut by_reference: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Connector actions by connection key: (actions, do they name an operation?).
+    let mut by_reference: BTreeMap<String, (Vec<String>, bool)> = BTreeMap::new();
     let mut children = Vec::new();
     // Service-provider actions by connection: (provider, operationIds, actions).
     let mut by_provider: BTreeMap<String, (String, Vec<String>, Vec<String>)> = BTreeMap::new();
@@ -90,7 +109,9 @@ fn run_inputs(project: &Project, flow: &Flow, report: &mut Report) {
             }
         }
         if let Some(key) = super::run::connection_key(&kind, action) {
-            by_reference.entry(key).or_default().push(name.to_string());
+            let entry = by_reference.entry(key).or_default();
+            entry.0.push(name.to_string());
+            entry.1 |= super::run::operation_of(&kind, action, &flow.references).is_some();
         }
         if kind.eq_ignore_ascii_case("Workflow") {
             let id = action
@@ -101,7 +122,7 @@ fn run_inputs(project: &Project, flow: &Flow, report: &mut Report) {
             children.push((name.to_string(), id.map(|i| i.to_text()).unwrap_or_default()));
         }
     });
-    for (key, actions) in &by_reference {
+    for (key, (actions, by_operation)) in &by_reference {
         let reference = flow.references.iter().find(|r| r.key.eq_ignore_ascii_case(key));
         let api = reference.map_or(key.as_str(), |r| r.api.as_str());
         let custom = project
@@ -126,7 +147,9 @@ fn run_inputs(project: &Project, flow: &Flow, report: &mut Report) {
             Severity::Warning,
             "needs-connection",
             format!(
-                "a run needs a mock (by action name, or by operation of {api}) or a connection for '{key}' (--connections) for {}: {}{custom}",
+                "a run needs a mock (by action name{}) or a --connections entry for '{api}'{} for {}: {}{custom}",
+                if *by_operation { format!(", or by operation of {api}") } else { String::new() },
+                if key.eq_ignore_ascii_case(api) { String::new() } else { format!(" (or '{key}')") },
                 if actions.len() == 1 { "its action" } else { "its actions" },
                 actions.join(", ")
             ),

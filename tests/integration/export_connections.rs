@@ -238,7 +238,7 @@ fn a_standard_projects_connections_json_binds_and_names_what_needs_a_mock() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("by operation of expenses) or a connection for 'expensesConn'"),
+        stdout.contains("a run needs a mock (by action name) or a --connections entry for 'expenses' (or 'expensesConn') for its action: List_drafts"),
         "the managed connection is named with its API: {stdout}"
     );
     // Without a mock for the service-provider action, the run refuses to start.

@@ -556,9 +556,22 @@ fn a_standard_project_runs_with_app_settings() {
         "@appsetting() in parameters.json is resolved"
     );
     let wf = flow.workflow().unwrap_or_else(|e| panic!("{e:#}"));
-    let finished = workflow::run(&wf, stub_options(Environment::new(&project, flow)))
+    let mocks = Mocks::from_json_str(include_str!("../../examples/standard/mocks.json"))
         .unwrap_or_else(|e| panic!("{e:#}"));
+    let options =
+        RunOptions { mocks, stub_unmocked: false, ..stub_options(Environment::new(&project, flow)) };
+    let finished = workflow::run(&wf, options).unwrap_or_else(|e| panic!("{e:#}"));
     assert_eq!(finished.status, Status::Succeeded, "{}", finished.summary);
+    assert_eq!(
+        finished
+            .response
+            .as_ref()
+            .and_then(|r| r.member("body"))
+            .and_then(|b| b.member("open"))
+            .map(|o| o.to_string())
+            .as_deref(),
+        Some("2")
+    );
     let shown = finished
         .action("Describe")
         .and_then(|a| a.member("outputs"))
@@ -569,6 +582,43 @@ fn a_standard_project_runs_with_app_settings() {
     let one = project::load(&dir.join("orders")).unwrap_or_else(|e| panic!("{e:#}"));
     assert_eq!(one.flows.len(), 1);
     assert_eq!(one.app_settings.get("REGION").map(|v| v.to_text()).as_deref(), Some("westeurope"));
+    // connections.json: its managed API connection is the flow's reference, app settings
+    // resolved.
+    let reference = flow.references.first().map(|r| (r.key.clone(), r.api.clone(), r.connection.clone()));
+    assert_eq!(reference, Some(("sql".into(), "sql".into(), Some("sql".into()))));
+    let runtime_url = project
+        .connections
+        .as_ref()
+        .and_then(|c| c.member("managedApiConnections"))
+        .and_then(|m| m.member("sql"))
+        .and_then(|s| s.member("connectionRuntimeUrl"))
+        .map(|u| u.to_text());
+    assert_eq!(runtime_url.as_deref(), Some("https://example.azure-apim.net/apim/sql/0123"));
+}
+
+/// The README's Standard walk-through, through the binary: check names the connection a run
+/// needs, run answers with the mock, test runs the project's flow test.
+#[test]
+fn the_standard_walk_through() {
+    let out = flowexpr(&["check", "examples/standard"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("warning[needs-connection]: a run needs a mock (by action name) or a --connections entry for 'sql' for its action: Get_open_orders")
+            && text.contains("0 error(s), 1 warning(s)"),
+        "{text}"
+    );
+    let out = flowexpr(&["run", "examples/standard", "--mocks", "examples/standard/mocks.json"]);
+    let response = from_json_str(&String::from_utf8_lossy(&out.stdout)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        response.member("body").map(|b| b.to_string()).as_deref(),
+        Some(r#"{"summary":"orders from https://orders.example.com in region westeurope","open":2}"#)
+    );
+    let out = flowexpr(&["test", "examples/standard"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 passed, 0 failed") && !text.contains("smoke"), "{text}");
 }
 
 /// A definition whose Foreach holds `ifs` nested conditions, with a Compose in the innermost.

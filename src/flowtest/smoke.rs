@@ -190,16 +190,29 @@ fn how_far(run: &FinishedRun) -> Vec<String> {
         actions.len(),
         match run.stubbed.len() {
             0 => String::new(),
-            n => format!("; {n} answered by stubs: {}", run.stubbed.join(", ")),
+            n => format!("; {n} answered by stubs: {}", counted(&run.stubbed).join(", ")),
         }
     )];
     if run.status != Status::Succeeded {
-        notes.extend(failed_actions(run).into_iter().take(2));
+        // The first line of each: the caret snippets are for real tests.
+        notes.extend(failed_actions(run).iter().take(2).filter_map(|f| f.lines().next().map(str::to_string)));
     }
     if let Some(Value::String(reason)) = run.record.member("reason") {
         notes.push(reason.to_string());
     }
     notes
+}
+
+/// Names in first-seen order, repeated ones counted: `Get_item (×3)`.
+fn counted(names: &[String]) -> Vec<String> {
+    let mut out: Vec<(&str, usize)> = Vec::new();
+    for n in names {
+        match out.iter_mut().find(|(seen, _)| *seen == n.as_str()) {
+            Some((_, count)) => *count += 1,
+            None => out.push((n, 1)),
+        }
+    }
+    out.into_iter().map(|(n, c)| if c == 1 { n.to_string() } else { format!("{n} (×{c})") }).collect()
 }
 
 /// The line the command prints after smoke cases: they are not tests, and how to write one.
@@ -211,8 +224,19 @@ pub fn hint(smoke: &[PathBuf]) -> String {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "flow.zip".into());
     format!(
-        "note: no flow test names {}: each flow ran once as a smoke case, with stubs for its connector actions and no network; it fails only when the export does not load, check finds errors or the run cannot start. Write a test beside the export to check what the flow does, e.g. {}.flowtest.json: {{\"flow\": \"{example}\", \"cases\": [{{\"name\": \"...\", \"mocks\": {{\"actions\": {{...}}}}, \"expect\": {{\"status\": \"Succeeded\"}}}}]}} (README, \"Your own flows\")\n",
+        "\nnote: no flow test names {}: each flow ran once as a smoke case, with stubs for its connector actions and no network; it fails only when the export does not load, check finds errors or the run cannot start. Write a test beside the export to check what the flow does, e.g. {}.flowtest.json: {{\"flow\": \"{example}\", \"cases\": [{{\"name\": \"...\", \"mocks\": {{\"actions\": {{...}}}}, \"expect\": {{\"status\": \"Succeeded\"}}}}]}} (README, \"Your own flows\")\n",
         names.join(", "),
         example.trim_end_matches(".zip").trim_end_matches(".json")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_stubs_are_counted() {
+        let names: Vec<String> = ["a", "b", "a", "a"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(counted(&names), vec!["a (×3)", "b"]);
+    }
 }

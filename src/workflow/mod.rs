@@ -81,6 +81,9 @@ pub struct RunOptions {
     pub export: crate::project::run::Environment,
     /// Answer every connector action that no mock, connection or child flow covers with an
     /// empty success (status 200, body `{}`) instead of refusing to run; the run lists them.
+    /// Without a trigger body (given or mocked), the output of a trigger that is not a
+    /// schedule is a stand-in too: a `splitOn` that gives no items starts one run with the
+    /// item `{}`, and `conditions` it does not meet do not stop that run.
     pub stub_unmocked: bool,
 }
 

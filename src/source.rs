@@ -84,9 +84,14 @@ fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
 
 /// Parses JSON text; a syntax error names its line and column and carries a caret.
 pub fn parse_json(text: &str, what: &str) -> Result<Value> {
+    parse_json_as(text, &format!("the {what}"))
+}
+
+/// [`parse_json`], naming the text `subject` in messages (`pkg.zip!/Workflows/x.json`).
+pub fn parse_json_as(text: &str, subject: &str) -> Result<Value> {
     crate::value::from_json_str(text).map_err(|e| {
         let offset = offset_of(text, e.line(), e.column());
-        Error::new(ErrorKind::Definition, format!("the {what} is not valid JSON: {e}"))
+        Error::new(ErrorKind::Definition, format!("{subject} is not valid JSON: {e}"))
             .with_span(Span::new(offset, offset))
             .with_source(text)
     })

@@ -1,116 +1,144 @@
-//! `flowexpr check`: every file is checked and reported in turn; one that cannot be read or
-//! is not JSON is reported in its place (as a `not-checked` finding) and the others are still
-//! checked. Exit code 2 when any file could not be checked, else 1 when any has errors.
+//! `flowexpr check`: every flow of every file (definitions, exports, projects; `-` for
+//! standard input) through the one loader, each file reported in turn. A file that cannot be
+//! read, is not JSON or holds nothing the loader recognises is reported in its place (as a
+//! `not-checked` finding) and the others are still checked. Exit code 2 when any file could
+//! not be checked, else 1 when any flow has errors; the JSON form is always one document.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::input::Input;
+use super::input::{describe_loaded, load_project, STDIN_NAME};
 use super::{print_json, write_stdout, CheckFormat, Failure};
 use crate::value::{Object, Value};
 
-/// A file that could not be checked: why, and where in it when that is known.
+/// Something that could not be checked (a file, or one flow of an export): why, and where
+/// in it when that is known.
 struct NotChecked {
+    /// The file, as the loader names it (`pkg.zip!/...` for a flow inside an export).
+    file: String,
     /// The one-line reason.
     message: String,
+    /// JSON pointer of the problem, when known.
+    pointer: String,
     /// 1-based line and column of the problem.
     position: Option<(usize, usize)>,
     /// The reason with the file's line and a caret, for text output.
     rendered: String,
 }
 
-/// Reads and checks one file.
-fn check_file(file: &Path) -> (String, Result<crate::check::Report, NotChecked>) {
-    let input = match Input::read(file, "definition") {
-        Ok(input) => input,
-        Err(failure) => {
-            let message = failure.message().to_string();
-            let not = NotChecked { rendered: message.clone(), message, position: None };
-            return (file.display().to_string(), Err(not));
+impl NotChecked {
+    fn new(file: String, e: &crate::Error) -> NotChecked {
+        NotChecked {
+            file,
+            message: e.message().to_string(),
+            pointer: e.pointer().unwrap_or_default().to_string(),
+            position: e.line_col(),
+            rendered: describe_loaded(e),
         }
-    };
-    match crate::check::check_text(&input.text) {
-        Ok(_) if !is_definition(&input.text) => {
-            let message = "this is not a workflow definition: expected \"actions\" or \"triggers\", \
-                           or a \"definition\" holding them; nothing was checked"
-                .to_string();
-            (input.name, Err(NotChecked { rendered: message.clone(), message, position: Some((1, 1)) }))
+    }
+
+    /// The JSON finding, in the shape of the others.
+    fn finding(&self) -> Value {
+        let mut o = Object::new();
+        o.insert("file", Value::from(self.file.as_str()));
+        o.insert("severity", Value::from("error"));
+        o.insert("code", Value::from("not-checked"));
+        o.insert("message", Value::from(self.message.as_str()));
+        o.insert("pointer", Value::from(self.pointer.as_str()));
+        if let Some((line, column)) = self.position {
+            o.insert("line", Value::from(line));
+            o.insert("column", Value::from(column));
         }
-        Ok(report) => (input.name, Ok(report)),
-        Err(e) => {
-            let not = NotChecked {
-                message: e.message().to_string(),
-                position: e.line_col(),
-                rendered: input.describe(e),
-            };
-            (input.name, Err(not))
-        }
+        Value::Object(o)
+    }
+
+    fn text(&self) -> String {
+        format!("error[not-checked]: {}\n\n{}: not checked\n", self.rendered, self.file)
     }
 }
 
-/// Is this JSON a definition the checker reads — an object with `actions` or `triggers`,
-/// bare or under `definition`? A checker must not say "0 errors" about something else.
-fn is_definition(text: &str) -> bool {
-    let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else { return false };
-    let root = match json.get("definition") {
-        Some(definition @ serde_json::Value::Object(_)) => definition,
-        _ => &json,
+/// What checking one file gave.
+#[derive(Default)]
+struct FileResult {
+    /// Text output.
+    text: String,
+    /// JSON findings.
+    findings: Vec<Value>,
+    /// Did any flow have errors?
+    errors: bool,
+    /// Could the file (or one of its flows) not be checked?
+    unchecked: bool,
+}
+
+impl FileResult {
+    fn not_checked(&mut self, not: &NotChecked) {
+        self.unchecked = true;
+        self.text.push_str(&not.text());
+        self.findings.push(not.finding());
+    }
+}
+
+/// Loads and checks every flow of one file argument.
+fn check_file(file: &std::path::Path) -> FileResult {
+    let mut result = FileResult::default();
+    let name = if super::input::is_stdin(file) { STDIN_NAME.to_string() } else { file.display().to_string() };
+    let project = match load_project(file) {
+        Ok(p) => p,
+        Err(e) => {
+            result.not_checked(&NotChecked::new(name, &e));
+            return result;
+        }
     };
-    root.get("actions").is_some() || root.get("triggers").is_some()
+    for note in &project.notes {
+        result.text.push_str(&format!("note: {note}\n"));
+    }
+    for flow in &project.flows {
+        let report = match crate::project::check_flow(&project, flow) {
+            Ok(r) => r,
+            Err(e) => {
+                result.not_checked(&NotChecked::new(flow.file.clone(), &e));
+                continue;
+            }
+        };
+        result.errors |= report.has_errors();
+        if project.flows.len() > 1 {
+            result.text.push_str(&format!("── {}\n", flow.label()));
+        }
+        result.text.push_str(&report.render(&flow.file));
+        if let Value::Array(items) = report.to_json(&flow.file) {
+            result.findings.extend(items.iter().cloned());
+        }
+    }
+    result
 }
 
 /// Runs `flowexpr check`.
 pub(super) fn run(files: &[PathBuf], format: CheckFormat) -> Result<(), Failure> {
-    let (mut errors, mut unchecked) = (0, 0);
+    let (mut errors, mut unchecked) = (0, Vec::new());
     let mut all = Vec::new();
     for file in files {
-        let (name, report) = check_file(file);
-        match (report, format) {
-            (Ok(report), CheckFormat::Text) => {
-                errors += usize::from(report.has_errors());
-                write_stdout(&report.render(&name))?;
-            }
-            (Ok(report), CheckFormat::Json) => {
-                errors += usize::from(report.has_errors());
-                if let Value::Array(items) = report.to_json(&name) {
-                    all.extend(items.iter().cloned());
-                }
-            }
-            (Err(not), CheckFormat::Text) => {
-                unchecked += 1;
-                write_stdout(&format!("error[not-checked]: {}\n\n{name}: not checked\n", not.rendered))?;
-            }
-            (Err(not), CheckFormat::Json) => {
-                unchecked += 1;
-                all.push(not_checked_finding(&name, &not));
-            }
+        let result = check_file(file);
+        errors += usize::from(result.errors);
+        if result.unchecked {
+            unchecked.push(file.display().to_string());
+        }
+        match format {
+            // Text goes out file by file, so a long run shows progress.
+            CheckFormat::Text => write_stdout(&result.text)?,
+            CheckFormat::Json => all.extend(result.findings),
         }
     }
     if let CheckFormat::Json = format {
         print_json(&Value::array(all), false)?;
     }
     let files_word = |n: usize| if n == 1 { "file" } else { "files" };
-    match (unchecked, errors) {
+    match (unchecked.len(), errors) {
         (0, 0) => Ok(()),
         (0, n) => Err(Failure::Failed(format!("check found errors in {n} {}", files_word(n)))),
         (n, _) => Err(Failure::Usage(format!(
-            "{n} of {} {} could not be checked",
+            "{n} of {} {} could not be checked: {}",
             files.len(),
-            files_word(files.len())
+            files_word(files.len()),
+            unchecked.join(", ")
         ))),
     }
-}
-
-/// The JSON finding for a file that could not be checked, in the shape of the others.
-fn not_checked_finding(file: &str, not: &NotChecked) -> Value {
-    let mut o = Object::new();
-    o.insert("file", Value::from(file));
-    o.insert("severity", Value::from("error"));
-    o.insert("code", Value::from("not-checked"));
-    o.insert("message", Value::from(not.message.as_str()));
-    o.insert("pointer", Value::from(""));
-    if let Some((line, column)) = not.position {
-        o.insert("line", Value::from(line));
-        o.insert("column", Value::from(column));
-    }
-    Value::Object(o)
 }

@@ -6,6 +6,7 @@ Examples:
   flowexpr run examples/reconciliation/flow.json --demo-server
   flowexpr check examples/reconciliation/flow.json
   flowexpr test examples/reconciliation
+  flowexpr check examples/powerautomate/PatternTry-Catch-Finally.zip
   flowexpr help run";
 pub(super) const EVAL: &str = "\
 Examples:
@@ -28,12 +29,15 @@ Examples:
 pub(super) const CHECK: &str = "\
 Examples:
   flowexpr check workflow.json
-  flowexpr check flows/*.json --format json
+  flowexpr check examples/powerautomate/PatternTry-Catch-Finally.zip examples/standard
+  flowexpr check flows/*.json exports/solution.zip --format json
   cat workflow.json | flowexpr check -";
 pub(super) const TEST: &str = "\
 Examples:
   flowexpr test
   flowexpr test examples/reconciliation --filter 429
+  flowexpr test examples/powerautomate/PatternTry-Catch-Finally.zip
+  flowexpr test exports/untested-solution.zip
   flowexpr test --format json | jq -c 'select(.status == \"failed\")'
   flowexpr test --junit report.xml";
 pub(super) const CONNECTOR: &str = "\
@@ -44,6 +48,9 @@ pub(super) const RUN: &str = "\
 Examples:
   flowexpr run examples/reconciliation/flow.json --demo-server
   flowexpr run flow.json --mocks mocks.json --clock 2024-01-15T02:00:00Z --out run.json
+  flowexpr run examples/standard --workflow orders --mocks examples/standard/mocks.json
+  flowexpr run examples/powerautomate/PatternTry-Catch-Finally.zip --stub-unmocked --tag flowDisplayName=Demo
+  flowexpr run exports/solution.zip --workflow \"Expense digest\" --connections by-api-name.json
   echo '{\"id\": 7}' | flowexpr run flow.json --trigger-body -";
 pub(super) const HTTP: &str = "\
 Examples:

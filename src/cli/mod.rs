@@ -104,10 +104,13 @@ enum Command {
     /// argument counts, references to actions, variables and parameters, runAfter, loops.
     ///
     /// Every file is reported, even after one that cannot be read. Exit code 1 when there
-    /// are errors; warnings alone exit 0; 2 when a file cannot be read or is not JSON.
+    /// are errors; warnings alone exit 0; 2 when a file cannot be read, is not JSON or holds
+    /// no flow the loader recognises.
     #[command(after_help = examples::CHECK)]
     Check {
-        /// Definition files (bare or wrapped in {"definition": ...}); `-` reads standard input.
+        /// Definitions (bare or wrapped in {"definition": ...}; `-` reads standard input),
+        /// exports (.zip or folder: package, solution) or Logic Apps Standard projects; every
+        /// flow each holds is checked.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format.
@@ -176,15 +179,6 @@ pub(crate) enum Failure {
     Failed(String),
     /// Bad usage or I/O (exit 2).
     Usage(String),
-}
-
-impl Failure {
-    /// The message, without the exit code.
-    pub(crate) fn message(&self) -> &str {
-        match self {
-            Failure::Failed(m) | Failure::Usage(m) => m,
-        }
-    }
 }
 
 impl From<std::io::Error> for Failure {

@@ -6,15 +6,27 @@ use crate::eval::context::parse_clock;
 use crate::value::{from_json_str, Object, Value};
 use crate::workflow::{self, Mocks, RunOptions, Status, Workflow};
 
-use super::input::{self, Input};
+use super::input;
 use super::{print_json, Failure};
 
 /// The options of `flowexpr run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The workflow definition: bare, or wrapped in {"definition": ...} (workflow.json);
-    /// `-` reads standard input.
+    /// The flow: a definition (bare, or wrapped in {"definition": ...}), an exported flow,
+    /// a Power Automate package or solution (.zip or folder), or a Logic Apps Standard
+    /// project or workflow folder; `-` reads a definition or a .zip from standard input.
     flow: PathBuf,
+    /// Which flow to run, by name or display name, when the file or folder holds several.
+    #[arg(long, value_name = "NAME")]
+    workflow: Option<String>,
+    /// A `workflow().tags` value, `NAME=VALUE` (repeatable; over the export's
+    /// flowDisplayName, environmentName, ...).
+    #[arg(long = "tag", value_name = "NAME=VALUE")]
+    tags: Vec<String>,
+    /// Answer every connector action that no mock, connection or child flow covers with an
+    /// empty success (status 200, body {}), and list those actions after the run.
+    #[arg(long)]
+    stub_unmocked: bool,
     /// Parameter values: {"name": value} or {"name": {"value": value}} (parameters.json).
     /// Environment variables FLOWEXPR_PARAM_<name> override them. `-`: standard input.
     #[arg(long, value_name = "FILE")]
@@ -28,13 +40,15 @@ pub struct RunArgs {
     /// A trigger query parameter, `name=value` (repeatable).
     #[arg(long = "trigger-query", value_name = "NAME=VALUE")]
     trigger_queries: Vec<String>,
-    /// Canned responses by action name or by method and URL pattern (JSON); `-`: standard
-    /// input.
+    /// Canned responses by action name, by connector operation, or by method and URL pattern
+    /// (JSON); `-`: standard input.
     #[arg(long, value_name = "FILE")]
     mocks: Option<PathBuf>,
     /// A connections file binding OpenApiConnection / ApiConnection actions to local
-    /// connector folders (see examples/connectors/README.md); `-`: standard input (its
-    /// folders are then relative to the current folder).
+    /// connector folders (see examples/connectors/README.md), keyed by connection reference
+    /// or API name (`shared_sharepointonline`); an entry without "connector" binds the
+    /// custom connector a solution ships. `-`: standard input (its folders are then relative
+    /// to the current folder).
     #[arg(long, value_name = "FILE")]
     connections: Option<PathBuf>,
     /// The time the run starts at (RFC 3339); the system clock by default.
@@ -65,29 +79,16 @@ fn pairs(list: &[String], what: &str) -> Result<Object, Failure> {
     Ok(o)
 }
 
-/// The workflow's name: the file's stem, or its folder's name for a `workflow.json`.
-fn workflow_name(path: &Path) -> String {
-    if input::is_stdin(path) {
-        return "local".into();
-    }
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
-    if stem.eq_ignore_ascii_case("workflow") {
-        if let Some(dir) = path
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned()))
-        {
-            return dir;
-        }
-    }
-    stem
-}
-
 /// Runs the command.
 pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
-    let (flow_input, flow_json) = Input::read_json(&args.flow, "workflow")?;
-    let name = flow_input.name.clone();
-    let flow = Workflow::from_value(&flow_json).map_err(|e| flow_input.invalid(e))?;
+    let project = input::load_project(&args.flow).map_err(|e| Failure::Usage(input::describe_loaded(&e)))?;
+    let chosen =
+        project.flow(args.workflow.as_deref()).map_err(|e| Failure::Usage(e.message().to_string()))?;
+    let name = chosen.file.clone();
+    let flow: Workflow =
+        chosen.workflow().map_err(|e| Failure::Usage(input::describe_in_flow(&name, &chosen.text, e)))?;
+    let export =
+        crate::project::run::Environment::new(&project, chosen).with_tags(&pairs(&args.tags, "tag")?);
     let mut parameters = Object::new();
     let demo = if args.demo_server {
         let server = workflow::demo::DemoServer::start()
@@ -124,8 +125,8 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
                 .filter(|p| !input::is_stdin(p))
                 .and_then(Path::parent)
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-            let bindings =
-                crate::connector::flow::Bindings::from_value(&json, &base).map_err(|e| input.invalid(e))?;
+            let bindings = crate::project::connections_from_value(&project, &json, &base)
+                .map_err(|e| input.invalid(e))?;
             Some(std::sync::Arc::new(bindings))
         }
     };
@@ -145,15 +146,22 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         clock,
         time_scale: args.time_scale,
         progress: true,
-        workflow_name: workflow_name(&args.flow),
+        workflow_name: chosen.name.clone(),
         transport: None,
         connections,
+        export,
+        stub_unmocked: args.stub_unmocked,
     };
     let runs = workflow::fire(&flow, options).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
     drop(demo);
     let split = flow.has_split_on();
     if runs.is_empty() {
-        eprintln!("the trigger's splitOn expression gave no items; no run started");
+        let hint = if args.stub_unmocked && args.trigger_body.is_none() {
+            " (give the trigger's output with --trigger-body)"
+        } else {
+            ""
+        };
+        eprintln!("the trigger's splitOn expression gave no items; no run started{hint}");
     }
     for (i, finished) in runs.iter().enumerate() {
         if split {

@@ -1,4 +1,5 @@
-//! `flowexpr test`: run flow test files, printing each case as it finishes.
+//! `flowexpr test`: run flow test files (and the smoke cases of exports no test names),
+//! printing each case as it finishes.
 //!
 //! Text (the default) prints `ok` / `FAIL` lines as cases finish, with a progress line on a
 //! terminal; `--format json` prints one JSON object per case as it finishes and a summary
@@ -11,13 +12,15 @@ use std::time::Instant;
 
 use super::{ColorChoice, Failure};
 use crate::flowtest::junit::{self, CaseResult, SuiteResult};
-use crate::flowtest::run::{discover, run_files_with, CaseOutcome, TestEvent, TestOptions};
+use crate::flowtest::run::{run_files_with, CaseOutcome, TestEvent, TestOptions};
+use crate::flowtest::smoke;
 use crate::value::{Object, Value};
 
 /// Arguments of `flowexpr test`.
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
-    /// Test files (`*.flowtest.json`) or folders to search; the current folder when none.
+    /// Test files (`*.flowtest.json`) or folders to search; the current folder when none. An
+    /// export or project runs the test files that name it, else one smoke case per flow.
     paths: Vec<PathBuf>,
     /// Run only the cases whose name or file path contains this text.
     #[arg(long, value_name = "TEXT")]
@@ -50,13 +53,13 @@ pub(super) fn run(args: TestArgs, color: ColorChoice) -> Result<(), Failure> {
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
     if paths.iter().any(|p| super::input::is_stdin(p)) {
         return Err(Failure::Usage(
-            "`flowexpr test` reads test files and folders: a test file names its flow and \
+            "`flowexpr test` reads test files, folders and exports: a test file names its flow and \
              snapshots relative to itself, so it cannot come from standard input"
                 .into(),
         ));
     }
-    let files = discover(&paths).map_err(|e| Failure::Usage(e.to_string()))?;
-    if files.is_empty() {
+    let plan = smoke::plan(&paths).map_err(|e| Failure::Usage(e.message().to_string()))?;
+    if plan.files.is_empty() && plan.smoke.is_empty() {
         return Err(Failure::Usage("no test files (*.flowtest.json) found".into()));
     }
     let started = Instant::now();
@@ -71,9 +74,15 @@ pub(super) fn run(args: TestArgs, color: ColorChoice) -> Result<(), Failure> {
         state: Mutex::new(Progress::default()),
     };
     let options = TestOptions { filter: args.filter, jobs: args.jobs, update: args.update };
-    let outcomes = run_files_with(&files, &options, &|event| reporter.event(event));
+    let report = |event: TestEvent<'_>| reporter.event(event);
+    let mut outcomes = run_files_with(&plan.files, &options, &report);
+    for export in &plan.smoke {
+        outcomes.extend(smoke::smoke_cases_with(export, &options, &report));
+    }
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
-    reporter.summary(outcomes.len(), failed, files.len(), started.elapsed().as_secs_f64())?;
+    let files = plan.files.len() + plan.smoke.len();
+    let note = (!plan.smoke.is_empty()).then(|| smoke::hint(&plan.smoke));
+    reporter.summary(outcomes.len(), failed, files, started.elapsed().as_secs_f64(), note.as_deref())?;
     if let Some(path) = &args.junit {
         super::input::write_output(path, &junit::write(&suites(&outcomes)), "JUnit report")?;
     }
@@ -156,7 +165,8 @@ impl Reporter {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let mut text = String::new();
         match event {
-            TestEvent::Planned { cases } => state.planned = cases,
+            // Test files plan their cases at once; each export's smoke cases once it loaded.
+            TestEvent::Planned { cases } => state.planned += cases,
             TestEvent::Finished(outcome) => {
                 state.done += 1;
                 state.failed += usize::from(!outcome.passed());
@@ -186,7 +196,15 @@ impl Reporter {
         }
     }
 
-    fn summary(&self, cases: usize, failed: usize, files: usize, seconds: f64) -> Result<(), Failure> {
+    /// The last lines: the counts, and `note` (what smoke cases are, when some ran).
+    fn summary(
+        &self,
+        cases: usize,
+        failed: usize,
+        files: usize,
+        seconds: f64,
+        note: Option<&str>,
+    ) -> Result<(), Failure> {
         let mut text = String::from(if self.progress { CLEAR_LINE } else { "" });
         match self.format {
             TestFormat::Text => text.push_str(&format!(
@@ -203,9 +221,16 @@ impl Reporter {
                 o.insert("cases", Value::from(cases));
                 o.insert("files", Value::from(files));
                 o.insert("seconds", Value::from(seconds));
+                if let Some(note) = note {
+                    let note = note.trim();
+                    o.insert("note", Value::from(note.strip_prefix("note: ").unwrap_or(note)));
+                }
                 text.push_str(&crate::value::to_json_string(&Value::Object(o)));
                 text.push('\n');
             }
+        }
+        if let (TestFormat::Text, Some(note)) = (self.format, note) {
+            text.push_str(note);
         }
         let earlier = self.state.lock().unwrap_or_else(PoisonError::into_inner).write_error.take();
         match earlier.map_or_else(|| self.sink.write(&text), Err) {
@@ -219,9 +244,10 @@ fn line(o: &CaseOutcome, color: bool) -> String {
     let (mark, paint) = if o.passed() { ("ok  ", "32") } else { ("FAIL", "31") };
     let mark = if color { format!("\x1b[{paint}m{mark}\x1b[0m") } else { mark.to_string() };
     let mut s = format!("{mark}  {} › {}  ({} ms)\n", o.file.display(), o.name, o.duration.as_millis());
-    for f in &o.failures {
-        for (i, l) in f.lines().enumerate() {
-            s.push_str(if i == 0 { "      - " } else { "        " });
+    for (mark, text) in o.failures.iter().map(|f| ("- ", f)).chain(o.notes.iter().map(|n| ("· ", n))) {
+        for (i, l) in text.lines().enumerate() {
+            s.push_str(if i == 0 { "      " } else { "        " });
+            s.push_str(if i == 0 { mark } else { "" });
             s.push_str(l);
             s.push('\n');
         }
@@ -230,7 +256,7 @@ fn line(o: &CaseOutcome, color: bool) -> String {
 }
 
 /// One case as JSON: `{"type": "case", "file", "name", "status": "passed"|"failed",
-/// "duration_ms", "failures": [...]}`.
+/// "duration_ms", "failures": [...], "notes": [...]}` (notes: how far a smoke case's run went).
 fn case_json(o: &CaseOutcome) -> Value {
     let mut out = Object::new();
     out.insert("type", Value::from("case"));
@@ -239,6 +265,7 @@ fn case_json(o: &CaseOutcome) -> Value {
     out.insert("status", Value::from(if o.passed() { "passed" } else { "failed" }));
     out.insert("duration_ms", Value::from(o.duration.as_secs_f64() * 1000.0));
     out.insert("failures", Value::array(o.failures.iter().map(|f| Value::from(f.as_str())).collect()));
+    out.insert("notes", Value::array(o.notes.iter().map(|n| Value::from(n.as_str())).collect()));
     Value::Object(out)
 }
 

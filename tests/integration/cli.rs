@@ -1,6 +1,7 @@
 //! The command line as a tool: exit codes (one test per code, as the README's table says),
-//! `-` for standard input, `--color` and NO_COLOR, completions and man pages, `eval --raw`,
-//! streamed `test` output, and the messages for files that are wrong before they are JSON.
+//! `-` for standard input (exports too), `--color` and NO_COLOR, completions and man pages,
+//! `eval --raw`, streamed `test` output (smoke cases too), and the messages for files that
+//! are wrong before they are JSON — the same for a file inside an export.
 #![cfg(feature = "cli")]
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -66,6 +67,9 @@ fn exit_code_0_success() {
         (&["eval", "add(1, 2)"], "", 0, "3"),
         (&["eval", "variables('n')", "--context", "-"], r#"{"variables": {"n": 4}}"#, 0, "4"),
         (&["check", "examples/reconciliation/flow.json"], "", 0, "0 error(s)"),
+        // A folder the loader accepts (a Standard project) is checked, not refused.
+        (&["check", "examples/standard"], "", 0, "orders/workflow.json: 0 error(s), 1 warning(s)"),
+        (&["test", "examples/powerautomate/PatternTry-Catch-Finally.zip"], "", 0, "1 passed, 0 failed"),
         (&["test", "examples/reconciliation"], "", 0, "5 passed, 0 failed"),
         (&["run", "-"], r#"{"actions": {"A": {"type": "Compose", "inputs": 1}}}"#, 0, "Run Succeeded"),
         (&["functions", "--category", "math"], "", 0, "add("),
@@ -102,8 +106,9 @@ fn exit_code_2_usage_io_and_invalid_files() {
         (&["eval", "1", "--no-such-flag"], "", 2, "unexpected argument"),
         (&["check", &not_json], "", 2, "not valid JSON"),
         (&["check", "no/such/file.json"], "", 2, "could not be checked"),
-        (&["check", &dir_arg], "", 2, "is a folder; a file was expected"),
-        (&["check", "-"], r#"{"name": "not a flow"}"#, 2, "this is not a workflow definition"),
+        // A folder is checked when it is an export or a project; this one is neither.
+        (&["check", &dir_arg], "", 2, "the folder holds no flow this loader recognises"),
+        (&["check", "-"], r#"{"name": "not a flow"}"#, 2, "this JSON holds no workflow (its keys are name)"),
         (&["connector", "list", "/nope"], "", 2, "/nope"),
         (&["eval", "1", "--context", &dir_arg], "", 2, "is a folder"),
         (&["eval", "1", "--context", &utf16], "", 2, "UTF-16 (little-endian)"),
@@ -116,6 +121,7 @@ fn exit_code_2_usage_io_and_invalid_files() {
         ),
         (&["repl", "--context", "-"], "", 2, "give the run context as a file"),
         (&["test", "no/such/folder"], "", 2, "does not exist"),
+        (&["run", "examples/standard", "--workflow", "nope"], "", 2, "has no flow named 'nope'"),
         (&["functions", "--category", "nope"], "", 2, "unknown category"),
     ];
     run_table(cases);
@@ -324,6 +330,24 @@ fn every_subcommand_help_has_examples() {
         all.push("--help");
         let help = text(&flowexpr(&all).stdout);
         assert!(help.contains("Examples:\n  flowexpr "), "flowexpr {}: {help}", args.join(" "));
+    }
+    // The options for exports have an example each, and so do exports themselves.
+    for (command, shown) in [
+        (
+            "run",
+            &["--workflow", "--stub-unmocked", "--tag", "--connections", ".zip", "examples/standard"][..],
+        ),
+        ("check", &[".zip", "examples/standard", " -"]),
+        ("test", &[".zip", "--format json"]),
+    ] {
+        let help = text(&flowexpr(&[command, "--help"]).stdout);
+        let examples = help.split("Examples:\n").nth(1).unwrap_or_default();
+        for wanted in shown {
+            assert!(
+                examples.contains(wanted),
+                "flowexpr {command} --help: no example with {wanted}: {examples}"
+            );
+        }
     }
 }
 
@@ -540,4 +564,115 @@ fn results_that_cannot_be_written_fail_the_command() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot write the test results"), "{}", text(&out.stderr));
+}
+
+/// A Power Automate package (`.zip`) holding one flow whose `definition.json` is `definition`.
+fn package_zip(dir: &Path, name: &str, definition: &[u8]) -> String {
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut writer = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default();
+    for (entry, data) in [
+        ("manifest.json", &br#"{"schema": "1.0", "resources": {}}"#[..]),
+        ("Microsoft.Flow/flows/abc/definition.json", definition),
+    ] {
+        writer.start_file(entry, options).unwrap_or_else(|e| panic!("{e}"));
+        writer.write_all(data).unwrap_or_else(|e| panic!("{e}"));
+    }
+    writer.finish().unwrap_or_else(|e| panic!("{e}"));
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn the_loader_reads_every_file_as_source_does() {
+    let dir = scratch("loader");
+    let inner = "!/Microsoft.Flow/flows/abc/definition.json";
+    let good =
+        "{\"properties\": {\"definition\": {\"actions\": {\"A\": {\"type\": \"Compose\", \"inputs\": 1}}}}}";
+    // A byte-order mark inside the export is dropped, as in any file.
+    let bom = package_zip(&dir, "bom.zip", format!("\u{feff}{good}").as_bytes());
+    let out = flowexpr(&["check", &bom]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains(&format!("bom.zip{inner}: 0 error(s)")), "{}", text(&out.stdout));
+    // (definition.json's bytes, what check says)
+    let cases: &[(&[u8], &str)] = &[
+        (b"\xFF\xFE{\0}\0", "definition.json is UTF-16 (little-endian): it starts with that byte-order mark; save it as UTF-8"),
+        (b"{\"properties\": {\n  \"displayName\": \"Caf\xE9\"}}", "definition.json is not UTF-8: byte 0xE9 at line 2, column 22"),
+        (b"{\"properties\": {\n  \"definition\": {\"actions\": }}}", "definition.json is not valid JSON: expected value at line 2 column 29"),
+    ];
+    for (i, (bytes, said)) in cases.iter().enumerate() {
+        let zip = package_zip(&dir, &format!("bad-{i}.zip"), bytes);
+        let out = flowexpr(&["check", &zip]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{stdout}");
+        assert!(
+            stdout.contains(&format!("error[not-checked]: {zip}{inner}")) && stdout.contains(said),
+            "{stdout}"
+        );
+        assert!(text(&out.stderr).contains("1 of 1 file could not be checked"), "{}", text(&out.stderr));
+    }
+    // The syntax error is placed: a caret under it, and its line in the JSON finding.
+    let zip = package_zip(&dir, "bad-2.zip", cases[2].0);
+    let out = flowexpr(&["check", &zip]);
+    assert!(text(&out.stdout).contains(" --> 2:29\n") && text(&out.stdout).contains("2 |   \"definition\""));
+    let json = flowexpr(&["check", "--format", "json", &zip]);
+    let findings: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(
+        (findings[0]["code"].as_str(), findings[0]["line"].as_i64(), findings[0]["column"].as_i64()),
+        (Some("not-checked"), Some(2), Some(29)),
+        "{findings}"
+    );
+    assert_eq!(json.status.code(), Some(2));
+
+    // A Standard project's local.settings.json holds secrets: a syntax error in it says
+    // where, but never shows the line.
+    let project = dir.join("standard");
+    std::fs::create_dir_all(project.join("wf")).unwrap_or_else(|e| panic!("{e}"));
+    write(&project, "host.json", br#"{"version": "2.0"}"#);
+    write(&project, "wf/workflow.json", br#"{"definition": {"actions": {}}, "kind": "Stateful"}"#);
+    write(&project, "local.settings.json", b"{\"Values\": {\"KEY\": \"s3cret\",}}");
+    let out = flowexpr(&["check", &project.to_string_lossy()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("local.settings.json is not valid JSON") && stdout.contains("line 1"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("s3cret"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_and_run_take_an_export_on_standard_input() {
+    let zip =
+        std::fs::read(root().join("examples/powerautomate/PatternTry-Catch-Finally.zip")).unwrap_or_default();
+    let out = flowexpr_with(&["check", "-"], &zip, &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("<stdin>!/Microsoft.Flow/flows/") && stdout.contains(": 0 error(s)"), "{stdout}");
+    let out = flowexpr_with(&["run", "-", "--clock", "2024-06-28T09:00:00Z"], &zip, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Run Succeeded"), "{}", text(&out.stderr));
+    // An exported flow file (`{"properties": {"definition": ...}}`) on standard input.
+    let exported = br#"{"properties": {"displayName": "Piped", "definition": {"actions": {"A": {"type": "Compose", "inputs": "@workflow()?['tags']?['flowDisplayName']"}}}}}"#;
+    let out = flowexpr_with(&["run", "-", "--out", "-"], exported, &[]);
+    let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(record["actions"]["A"]["outputs"], "Piped", "{record}");
+}
+
+#[test]
+fn test_streams_smoke_cases_of_an_export_as_json() {
+    let export = "tests/corpus/powerautomate/pnp/Set-Dataverse-Lookups/solution/Set-Dataverse-Lookups_20221215171538.zip";
+    let out = flowexpr(&["test", export, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap_or_default()).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!((lines[0]["type"].as_str(), lines[0]["status"].as_str()), (Some("case"), Some("passed")));
+    assert!(lines[0]["name"].as_str().is_some_and(|n| n.starts_with("smoke: ")), "{}", lines[0]);
+    let note = lines[0]["notes"][0].as_str().unwrap_or_default();
+    assert!(note.starts_with("the run ended Succeeded after 6 of 6 actions ran"), "{note}");
+    assert_eq!((lines[1]["type"].as_str(), lines[1]["cases"].as_i64()), (Some("summary"), Some(1)));
+    assert!(lines[1]["note"].as_str().is_some_and(|n| n.starts_with("no flow test names ")), "{}", lines[1]);
 }

@@ -38,9 +38,12 @@ pub mod flowtest;
 pub mod functions;
 pub mod limits;
 pub mod mime;
+#[cfg(feature = "http")]
+pub mod project;
 // The runtime's redactor is always there (connector dry runs use it); the rest of the
 // runtime needs the `http` feature.
 pub mod runtime;
+pub mod source;
 pub mod syntax;
 pub mod template;
 pub mod value;

@@ -9,7 +9,7 @@
 //! finding names the JSON pointer and the line and column in the file.
 
 pub(crate) mod capacity;
-mod positions;
+pub(crate) mod positions;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -65,6 +65,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds a finding found by other means (the runner's loader, the export's settings),
+    /// placed by its JSON pointer in the file; keeps file order.
+    pub fn add(&mut self, severity: Severity, code: &'static str, message: String, pointer: &str) {
+        let span = Positions::index(&self.text).nearest(pointer).map(|p| {
+            let end = if p.end > p.value && p.end - p.value < 200 { p.end } else { p.value + 1 };
+            Span::new(p.value, end)
+        });
+        self.findings.push(Finding { severity, code, message, pointer: pointer.to_string(), span });
+        self.sort();
+    }
+
+    fn sort(&mut self) {
+        self.findings
+            .sort_by_key(|f| (f.span.map_or(usize::MAX, |s| s.start), std::cmp::Reverse(f.severity)));
+    }
+
     /// Does any finding have error severity?
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
@@ -201,33 +217,37 @@ pub const HOSTED_ONLY_TYPES: &[&str] = &[
 /// Checks a definition file: a bare definition or one wrapped as `{"definition": ...}`.
 /// Fails only when the text is not JSON.
 pub fn check_text(text: &str) -> Result<Report, crate::Error> {
+    let prefix = match serde_json::from_str::<Json>(text) {
+        Ok(json) if matches!(json.get("definition"), Some(Json::Object(_))) => "/definition",
+        _ => "",
+    };
+    check_at(text, prefix)
+}
+
+/// Checks the definition at JSON pointer `prefix` of a file (`/properties/definition` in
+/// an exported flow); findings point into the whole file. Fails only when the text is not
+/// JSON.
+pub fn check_at(text: &str, prefix: &str) -> Result<Report, crate::Error> {
     let json: Json = serde_json::from_str(text).map_err(|e| {
         crate::Error::new(crate::ErrorKind::Definition, format!("not valid JSON: {e}"))
             .with_span(Span::new(
-                offset_of(text, e.line(), e.column()),
-                offset_of(text, e.line(), e.column()),
+                crate::source::offset_of(text, e.line(), e.column()),
+                crate::source::offset_of(text, e.line(), e.column()),
             ))
             .with_source(text)
     })?;
     let positions = Positions::index(text);
-    let (root, prefix) = match json.get("definition") {
-        Some(def @ Json::Object(_)) => (def, "/definition".to_string()),
-        _ => (&json, String::new()),
-    };
+    let root = if prefix.is_empty() { &json } else { json.pointer(prefix).unwrap_or(&Json::Null) };
+    let prefix = prefix.to_string();
     let mut checker = Checker { text, positions: &positions, findings: Vec::new(), model: Model::default() };
     checker.model.build(root, &prefix);
     checker.run(root, &prefix);
     for (pointer, code, message) in capacity::check(root, &prefix) {
         checker.report(Severity::Error, code, message, &pointer, None);
     }
-    let mut findings = checker.findings;
-    findings.sort_by_key(|f| (f.span.map_or(usize::MAX, |s| s.start), std::cmp::Reverse(f.severity)));
-    Ok(Report { findings, text: text.to_string() })
-}
-
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    (start + column.saturating_sub(1)).min(text.len())
+    let mut report = Report { findings: checker.findings, text: text.to_string() };
+    report.sort();
+    Ok(report)
 }
 
 /// What the definition declares.

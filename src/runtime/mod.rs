@@ -60,7 +60,7 @@ pub use duration::{format_duration, parse_duration};
 #[cfg(feature = "http")]
 pub use executor::HttpRuntime;
 #[cfg(feature = "http")]
-pub use output::Output;
+pub use output::{Output, Stream};
 #[cfg(feature = "http")]
 pub use record::{ActionRecord, ActionStatus, Attempt, AttemptKind, AttemptOutcome, Outputs, WaitReason};
 pub use redact::{Redactor, Secrets};

@@ -18,15 +18,61 @@ use super::redact::{Redactor, Secrets};
 use crate::value::Value;
 
 /// A redacting writer for standard output, standard error and files.
+///
+/// It also carries the command's colour decision (`--color`, `NO_COLOR`, `TERM=dumb`, made
+/// by the command line for each stream), so whatever writes through it colours — or not —
+/// by the same rule.
 #[derive(Clone, Debug, Default)]
 pub struct Output {
     secrets: Secrets,
+    /// Colour what goes to standard output / standard error?
+    color: [bool; 2],
+}
+
+/// One of the process's two output streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+impl Stream {
+    fn index(self) -> usize {
+        match self {
+            Stream::Stdout => 0,
+            Stream::Stderr => 1,
+        }
+    }
 }
 
 impl Output {
     /// An output that hides what `secrets` knows, now and as it grows.
     pub fn new(secrets: Secrets) -> Output {
-        Output { secrets }
+        Output { secrets, color: [false; 2] }
+    }
+
+    /// The same output, colouring standard output and standard error as decided (the
+    /// command line decides from `--color`, `NO_COLOR` and whether each is a terminal).
+    pub fn with_color(mut self, stdout: bool, stderr: bool) -> Output {
+        self.color = [stdout, stderr];
+        self
+    }
+
+    /// Should what goes to `stream` be coloured?
+    pub fn color(&self, stream: Stream) -> bool {
+        self.color[stream.index()]
+    }
+
+    /// Should what goes to standard output be coloured?
+    pub fn stdout_color(&self) -> bool {
+        self.color(Stream::Stdout)
+    }
+
+    /// Should what goes to standard error be coloured?
+    pub fn stderr_color(&self) -> bool {
+        self.color(Stream::Stderr)
     }
 
     /// The secrets it hides (add to them as commands learn more).
@@ -46,23 +92,19 @@ impl Output {
 
     /// Writes text to standard output. A closed pipe (`| head`) is not an error.
     pub fn stdout(&self, text: &str) -> std::io::Result<()> {
-        let text = self.redact(text);
-        let mut out = std::io::stdout().lock();
-        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => other,
-        }
+        self.write(Stream::Stdout, text)
+    }
+
+    /// Writes text to a stream and flushes it. A closed pipe (`| head`) is not an error;
+    /// any other failure (a full disk) is returned.
+    pub fn write(&self, stream: Stream, text: &str) -> std::io::Result<()> {
+        write_raw(stream, self.redact(text).as_bytes())
     }
 
     /// Writes a value as JSON (indented, or on one line) and a newline to standard output.
     /// The value is redacted member by member before it is written, so the JSON stays valid.
     pub fn stdout_json(&self, value: &Value, compact: bool) -> std::io::Result<()> {
-        let text = self.json_text(value, compact);
-        let mut out = std::io::stdout().lock();
-        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => other,
-        }
+        write_raw(Stream::Stdout, self.json_text(value, compact).as_bytes())
     }
 
     /// The JSON text (with a final newline) [`Output::stdout_json`] writes.
@@ -79,10 +121,7 @@ impl Output {
     /// Writes text to standard error (errors there are ignored: there is nowhere left to
     /// report them).
     pub fn stderr(&self, text: &str) {
-        let text = self.redact(text);
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(text.as_bytes());
-        let _ = err.flush();
+        let _ = self.write(Stream::Stderr, text);
     }
 
     /// Writes one line to standard error.
@@ -108,12 +147,38 @@ impl Output {
 
     /// Is standard output a terminal?
     pub fn stdout_is_terminal(&self) -> bool {
-        std::io::stdout().is_terminal()
+        self.is_terminal(Stream::Stdout)
     }
 
     /// Is standard error a terminal?
     pub fn stderr_is_terminal(&self) -> bool {
-        std::io::stderr().is_terminal()
+        self.is_terminal(Stream::Stderr)
+    }
+
+    /// Is `stream` a terminal?
+    pub fn is_terminal(&self, stream: Stream) -> bool {
+        match stream {
+            Stream::Stdout => std::io::stdout().is_terminal(),
+            Stream::Stderr => std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// Writes bytes already redacted to a stream, and flushes; a closed pipe is not an error.
+fn write_raw(stream: Stream, bytes: &[u8]) -> std::io::Result<()> {
+    let result = match stream {
+        Stream::Stdout => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes).and_then(|()| out.flush())
+        }
+        Stream::Stderr => {
+            let mut err = std::io::stderr().lock();
+            err.write_all(bytes).and_then(|()| err.flush())
+        }
+    };
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

@@ -6,6 +6,7 @@
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)]
 
 mod check;
+mod cli;
 mod conformance;
 mod connector_cli;
 mod connector_examples;
@@ -17,6 +18,8 @@ mod connector_support;
 mod connector_sweep;
 mod corpus;
 mod error_messages;
+mod export_connections;
+mod exports;
 mod flowtest;
 mod functions_props;
 mod functions_table;
@@ -25,8 +28,10 @@ mod hostile;
 mod http;
 mod http_cli;
 mod http_support;
+mod junit_schema;
 mod properties;
 mod repl_pty;
+mod schemas;
 mod secrets;
 mod workflow;
 mod workflow_cli;

@@ -414,3 +414,243 @@ fn check_connector_and_repl_hide_them() {
     );
     assert_clean("eval", &all);
 }
+
+/// Secrets an export or a project brings in: a solution's Secret-type environment variable,
+/// a custom connector's `securestring` connection parameter, the placeholder connection key
+/// (`$authentication`, `X-MS-APIM-Tokens`), and a Standard project's credentials in
+/// `connections.json` and `local.settings.json`.
+const ENV_SECRET: &str = "kv-Env/Secret+5151";
+const CONNECTOR_KEY: &str = "ck-Connector&7373";
+const PLACEHOLDER_KEY: &str = "Key local-connection-key";
+const SQL_CONNECTION_KEY: &str = "sqlK3y/+=Std 1";
+const SERVICE_BUS: &str =
+    "Endpoint=sb://orders.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=Sb+K3y/4=";
+const API_TOKEN_SETTING: &str = "tok&Setting q2";
+const SIGNING_SETTING: &str = "sign-Param\"9";
+
+fn assert_clean_of(label: &str, text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        for form in forms(secret) {
+            assert!(!text.contains(&form), "{label}: the secret {secret:?} appears as {form:?} in:\n{text}");
+        }
+    }
+}
+
+/// The expenses solution of the fixtures, its connector pointed at `host`, with a Secret
+/// environment variable, and a flow that shows every export secret and ends with a
+/// Terminate message built from two of them.
+fn secret_solution(dir: &Path, host: &str) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/solutions/expenses");
+    for sub in ["Workflows", "Connector", "environmentvariabledefinitions/cr5d1_ApiSecret"] {
+        let _ = std::fs::create_dir_all(dir.join(sub));
+    }
+    for name in ["solution.xml", "customizations.xml"] {
+        let _ = std::fs::copy(fixture.join(name), dir.join(name));
+    }
+    for suffix in ["connectionparameters", "policytemplateinstances"] {
+        let name = format!("Connector/cr5d1_expenses_{suffix}.json");
+        let _ = std::fs::copy(fixture.join(&name), dir.join(&name));
+    }
+    let api = std::fs::read_to_string(fixture.join("Connector/cr5d1_expenses_openapidefinition.json"))
+        .unwrap_or_default()
+        .replace("\"api.expenses.example.com\"", &format!("\"{host}\""))
+        .replace("\"schemes\": [\"https\"]", "\"schemes\": [\"http\"]");
+    let _ = std::fs::write(dir.join("Connector/cr5d1_expenses_openapidefinition.json"), api);
+    let _ = std::fs::write(
+        dir.join("environmentvariabledefinitions/cr5d1_ApiSecret/environmentvariabledefinition.xml"),
+        format!(
+            "<environmentvariabledefinition schemaname=\"cr5d1_ApiSecret\">\n  <defaultvalue>{ENV_SECRET}</defaultvalue>\n  <secretstore>0</secretstore>\n  <type>100000005</type>\n</environmentvariabledefinition>\n"
+        ),
+    );
+    let workflow_file = "Workflows/Submittedexpensesdigest-3F2A9C14-7B1D-4E6A-9C2B-5D8E1F0A4B37.json";
+    let mut flow: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture.join(workflow_file)).unwrap_or_default())
+            .unwrap_or_default();
+    let definition = &mut flow["properties"]["definition"];
+    definition["parameters"]["ApiSecret (cr5d1_ApiSecret)"] = serde_json::json!({"defaultValue": "", "type": "String", "metadata": {"schemaName": "cr5d1_ApiSecret"}});
+    let actions = &mut definition["actions"];
+    if let Some(o) = actions.as_object_mut() {
+        o.remove("Send_an_email_(V2)");
+        o.remove("Total");
+    }
+    // A smoke run's stand-in trigger has no body.
+    actions["List_submitted_expenses"]["inputs"]["parameters"]["employeeId"] =
+        "@triggerBody()?['text']".into();
+    let after = |name: &str| serde_json::json!({name: ["Succeeded"]});
+    actions["Show_Env"] = serde_json::json!({"type": "Compose", "runAfter": after("List_submitted_expenses"),
+        "inputs": "@{parameters('ApiSecret (cr5d1_ApiSecret)')}"});
+    actions["Show_Key"] = serde_json::json!({"type": "Compose", "runAfter": after("Show_Env"),
+        "inputs": "@json(decodeBase64(triggerOutputs().headers['X-MS-APIM-Tokens']))['$ConnectionKey']"});
+    actions["Show_Tokens"] = serde_json::json!({"type": "Compose", "runAfter": after("Show_Key"),
+        "inputs": "@triggerOutputs().headers['X-MS-APIM-Tokens']"});
+    actions["Show_Auth"] = serde_json::json!({"type": "Compose", "runAfter": after("Show_Tokens"),
+        "inputs": "@string(parameters('$authentication'))"});
+    actions["Stop"] = serde_json::json!({"type": "Terminate", "runAfter": after("Show_Auth"),
+        "inputs": {"runStatus": "Failed", "runError": {"code": "Bad",
+            "message": "env @{parameters('ApiSecret (cr5d1_ApiSecret)')} with @{parameters('$authentication')['value']}"}}});
+    let _ = std::fs::write(dir.join(workflow_file), serde_json::to_string_pretty(&flow).unwrap_or_default());
+}
+
+#[test]
+fn an_exports_secrets_are_hidden_in_run_check_and_test() {
+    let secrets = [ENV_SECRET, CONNECTOR_KEY, PLACEHOLDER_KEY];
+    let server = echo_server();
+    let host = server.url("").trim_start_matches("http://").trim_end_matches('/').to_string();
+    let dir = Dir::new("export");
+    let solution = dir.0.join("expenses");
+    secret_solution(&solution, &host);
+    let connections = dir.file(
+        "connections.json",
+        &serde_json::json!({"connectors": {"shared_cr5d1-5fexpenses-5f0a1b2c3d4e5f6a7b":
+            {"connection": {"parameters": {"api_key": CONNECTOR_KEY}}}}})
+        .to_string(),
+    );
+    let record = dir.0.join("run.json");
+    let (code, all) = flowexpr(
+        &[
+            "run",
+            "expenses",
+            "--connections",
+            &connections.to_string_lossy(),
+            "--trigger-body",
+            "-",
+            "--stub-unmocked",
+            "--out",
+            &record.to_string_lossy(),
+        ],
+        &dir.0,
+        Some(r#"{"text": "e-7"}"#),
+    );
+    assert_eq!(code, 1, "the Terminate fails the run:\n{all}");
+    assert!(all.contains("env [redacted] with [redacted]"), "{all}");
+    assert_clean_of("run of an export", &all, &secrets);
+    let written = std::fs::read_to_string(&record).unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(&written).unwrap_or_default();
+    // The connector really called the echo server with the key, which sent it back.
+    assert_eq!(value["actions"]["List_submitted_expenses"]["status"], "Succeeded", "{written}");
+    assert!(written.contains("X-API-Key") || written.contains("x-api-key"), "{written}");
+    for shown in ["Show_Env", "Show_Key"] {
+        assert_eq!(value["actions"][shown]["outputs"], "[redacted]", "{shown}: {written}");
+    }
+    assert_clean_of("run --out of an export", &written, &secrets);
+
+    let (code, all) = flowexpr(&["check", "expenses"], &dir.0, None);
+    assert_eq!(code, 0, "{all}");
+    assert_clean_of("check of an export", &all, &secrets);
+
+    // The smoke case runs with stubs and reports how far the run went (the Terminate).
+    let (code, all) = flowexpr(&["test", "expenses", "--format", "json"], &dir.0, None);
+    assert_eq!(code, 0, "{all}");
+    assert!(all.contains("6 of 6 actions ran"), "{all}");
+    assert_clean_of("smoke case of an export", &all, &secrets);
+
+    let test = serde_json::json!({
+        "flow": "expenses", "connections": "connections.json",
+        "mocks": {"http": [{"method": "GET", "url": format!("http://{host}/v1/expenses*"),
+            "response": {"statusCode": 200, "body": {"value": [{"id": "x1", "echo": CONNECTOR_KEY}]}}}]},
+        "cases": [{"name": "fails on purpose", "trigger": {"body": {"text": "e-7"}},
+            "expect": {"status": "Succeeded", "assert": ["@equals(outputs('Show_Env'), 'other')"]}}]
+    });
+    dir.file("expenses.flowtest.json", &test.to_string());
+    let junit = dir.0.join("junit.xml");
+    let (code, all) =
+        flowexpr(&["test", "expenses.flowtest.json", "--junit", &junit.to_string_lossy()], &dir.0, None);
+    assert_eq!(code, 1, "{all}");
+    assert!(all.contains("FAIL") && all.contains("[redacted]"), "{all}");
+    assert_clean_of("test of an export", &all, &secrets);
+    let report = std::fs::read_to_string(&junit).unwrap_or_default();
+    assert!(report.contains("<failure"), "{report}");
+    assert_clean_of("JUnit of an export", &report, &secrets);
+}
+
+/// A Standard project whose credentials live in `connections.json` (through app settings)
+/// and `local.settings.json`, and a workflow that sends and shows them.
+fn secret_standard_project(dir: &Path, base: &str) {
+    let _ = std::fs::create_dir_all(dir.join("orders"));
+    let write = |name: &str, value: serde_json::Value| {
+        let _ = std::fs::write(dir.join(name), serde_json::to_string_pretty(&value).unwrap_or_default());
+    };
+    write("host.json", serde_json::json!({"version": "2.0"}));
+    write(
+        "local.settings.json",
+        serde_json::json!({"IsEncrypted": false, "Values": {
+            "FUNCTIONS_WORKER_RUNTIME": "node",
+            "SQL_AUTH": SQL_CONNECTION_KEY,
+            "ORDERS_BUS": SERVICE_BUS,
+            "ORDERS_API_TOKEN": API_TOKEN_SETTING,
+            "ORDERS_SIGNING": SIGNING_SETTING,
+            "ORDERS_BASE": base,
+            "REGION": "westeurope"
+        }}),
+    );
+    write(
+        "connections.json",
+        serde_json::json!({
+            "managedApiConnections": {"sql": {
+                "api": {"id": "/subscriptions/s/providers/Microsoft.Web/locations/westeurope/managedApis/sql"},
+                "connection": {"id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Web/connections/sql"},
+                "connectionRuntimeUrl": "https://example.azure-apim.net/apim/sql/0123",
+                "authentication": {"type": "Raw", "scheme": "Key", "parameter": "@appsetting('SQL_AUTH')"}}},
+            "serviceProviderConnections": {"bus": {
+                "parameterValues": {"connectionString": "@appsetting('ORDERS_BUS')"},
+                "serviceProvider": {"id": "/serviceProviders/serviceBus"}, "displayName": "bus"}}
+        }),
+    );
+    write(
+        "parameters.json",
+        serde_json::json!({
+            "signing": {"type": "SecureString", "value": "@appsetting('ORDERS_SIGNING')"},
+            "apiBase": {"type": "String", "value": "@appsetting('ORDERS_BASE')"}
+        }),
+    );
+    let after = |name: &str| serde_json::json!({name: ["SUCCEEDED"]});
+    write(
+        "orders/workflow.json",
+        serde_json::json!({"kind": "Stateful", "definition": {
+            "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {}}},
+            "actions": {
+                "Send": {"type": "Http", "runAfter": {}, "inputs": {"method": "POST",
+                    "uri": "@{parameters('apiBase')}/echo?sig=@{encodeUriComponent(parameters('signing'))}",
+                    "headers": {"X-Token": "@appsetting('ORDERS_API_TOKEN')"},
+                    "body": {"sql": "@appsetting('SQL_AUTH')", "bus": "@appsetting('ORDERS_BUS')"}}},
+                "Show_Token": {"type": "Compose", "runAfter": after("Send"), "inputs": "@appsetting('ORDERS_API_TOKEN')"},
+                "Show_Sql": {"type": "Compose", "runAfter": after("Show_Token"), "inputs": "@appsetting('SQL_AUTH')"},
+                "Show_Region": {"type": "Compose", "runAfter": after("Show_Sql"), "inputs": "@appsetting('REGION')"},
+                "Stop": {"type": "Terminate", "runAfter": after("Show_Region"), "inputs": {"runStatus": "Failed",
+                    "runError": {"code": "Bad", "message": "sig @{parameters('signing')} bus @{appsetting('ORDERS_BUS')}"}}}
+            }
+        }}),
+    );
+}
+
+#[test]
+fn a_standard_projects_settings_and_connections_are_hidden() {
+    let secrets = [SQL_CONNECTION_KEY, SERVICE_BUS, API_TOKEN_SETTING, SIGNING_SETTING];
+    let server = echo_server();
+    let base = server.url("").trim_end_matches('/').to_string();
+    let dir = Dir::new("standard");
+    secret_standard_project(&dir.0.join("app"), &base);
+    let record = dir.0.join("run.json");
+    let (code, all) = flowexpr(&["run", "app", "--out", &record.to_string_lossy()], &dir.0, None);
+    assert_eq!(code, 1, "the Terminate fails the run:\n{all}");
+    assert!(all.contains("sig [redacted] bus [redacted]"), "{all}");
+    assert_clean_of("run of a Standard project", &all, &secrets);
+    let written = std::fs::read_to_string(&record).unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(&written).unwrap_or_default();
+    // The echo server got the secrets and sent them back; the record hides them, and only them.
+    assert_eq!(value["actions"]["Send"]["status"], "Succeeded", "{written}");
+    assert_eq!(value["actions"]["Show_Token"]["outputs"], "[redacted]", "{written}");
+    assert_eq!(value["actions"]["Show_Sql"]["outputs"], "[redacted]", "{written}");
+    assert_eq!(value["actions"]["Show_Region"]["outputs"], "westeurope", "{written}");
+    assert_clean_of("run --out of a Standard project", &written, &secrets);
+
+    let (code, all) = flowexpr(&["check", "app", "--format", "json"], &dir.0, None);
+    assert_eq!(code, 0, "{all}");
+    assert!(all.trim_start().starts_with('['), "{all}");
+    assert_clean_of("check of a Standard project", &all, &secrets);
+
+    let (code, all) = flowexpr(&["test", "app"], &dir.0, None);
+    assert_eq!(code, 0, "{all}");
+    assert!(all.contains("smoke"), "{all}");
+    assert_clean_of("smoke case of a Standard project", &all, &secrets);
+}

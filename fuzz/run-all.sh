@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 SECONDS_EACH=${1:-600}
 shift || true
-TARGETS=${*:-"parse eval render workflow check xml http_response connector flowtest_file junit repl cli_args redact"}
+TARGETS=${*:-"parse eval render workflow check xml http_response connector flowtest_file junit repl cli_args redact project source"}
 export RUSTC_BOOTSTRAP=1
 RUSTC_BOOTSTRAP=1 cargo fuzz build -O --debug-assertions >/dev/null 2>&1 || { echo "the fuzz targets do not build"; exit 2; }
 mkdir -p logs

@@ -5,7 +5,7 @@
 # registry) to wdl.dict.
 set -euo pipefail
 cd "$(dirname "$0")"
-TARGETS="parse eval render workflow check xml http_response connector flowtest_file junit repl cli_args redact"
+TARGETS="parse eval render workflow check xml http_response connector flowtest_file junit repl cli_args redact project source"
 for t in $TARGETS; do mkdir -p "seeds/$t"; done
 python3 - <<'PY'
 import json, hashlib, pathlib, glob, os
@@ -102,6 +102,45 @@ for seed in [":help concat", ":functions math", ":set variables.x = add(1, 2)", 
     write("repl", seed)
 for seed in ["K3y+/=&%Z q\"9\\w\0before \0 after", "hunter22\0Basic \0", "tok-123456\0https://x/?k=\0&y=1"]:
     write("redact", seed)
+
+# Exports for the project loader: a mode byte (even: the bytes as they are; odd: a folder as
+# `path NUL contents NUL ...`, packed into a zip by the target), then the export. The zips
+# and exported flow files of the Power Automate corpus and the examples; the unpacked
+# packages and solutions, the Standard example project and the solution fixture as folders.
+exports = sorted(glob.glob(str(root / "tests/corpus/powerautomate/**/*.zip"), recursive=True))
+exports += sorted(glob.glob(str(root / "examples/powerautomate/*.zip")))
+for path in exports:
+    write("project", b"\0" + pathlib.Path(path).read_bytes())
+for path in definitions:
+    write("project", b"\0" + pathlib.Path(path).read_bytes())
+def folder(d):
+    d = pathlib.Path(d)
+    out = b""
+    for f in sorted(d.rglob("*")):
+        if f.is_file() and f.suffix.lower() in (".json", ".xml") and f.stat().st_size < 200_000:
+            out += str(f.relative_to(d)).encode() + b"\0" + f.read_bytes() + b"\0"
+    return out
+folders = sorted(glob.glob(str(root / "tests/corpus/powerautomate/pnp/*/sourcecode")))
+folders += sorted(glob.glob(str(root / "tests/corpus/powerautomate/pnp/*/sourcecode/src")))
+folders += [str(root / "examples/standard"), str(root / "tests/fixtures/solutions/expenses")]
+for d in folders:
+    packed = folder(d)
+    if packed:
+        write("project", b"\1" + packed)
+
+# Files as people save them, for source decoding: `pointer NUL bytes`, with and without a
+# UTF-8 byte-order mark, as UTF-16 (refused), and cut in the middle of a character.
+sources = [root / "examples/standard/local.settings.json", root / "examples/standard/connections.json",
+           root / "examples/standard/orders/workflow.json", root / "examples/reconciliation/mocks.json",
+           root / "examples/http/oauth.context.json", root / "tests/fixtures/solutions/expenses/customizations.xml"]
+sources += [pathlib.Path(p) for p in definitions[:10]]
+for path in sources:
+    data = pathlib.Path(path).read_bytes()
+    for pointer in [b"/", b"/actions", b"/definition/actions/Describe/inputs", b"/Values/REGION", b"/nope/0"]:
+        write("source", pointer + b"\0" + data)
+    write("source", b"/\0\xef\xbb\xbf" + data)
+    write("source", b"/\0\xff\xfe" + data.decode("utf-8", "replace").encode("utf-16-le"))
+    write("source", b"/\0" + data[:40] + "é".encode()[:1] + data[40:80])
 PY
 cargo run -q --manifest-path ../Cargo.toml --bin flowexpr -- functions --json \
   | python3 -c 'import json,sys; [print("\"%s(\"" % f["name"]) for f in json.load(sys.stdin)]' > wdl.dict

@@ -148,6 +148,26 @@ fn run_refuses_them_before_it_starts() {
 }
 
 #[test]
+fn exports_are_refused_too_at_their_place_in_the_file() {
+    // The same loops inside an exported flow file: check (through the loader) points into
+    // the export, run refuses before it starts.
+    let export = format!(
+        r#"{{"name": "f1", "properties": {{"displayName": "Too big", "definition": {NESTED_FOREACH}}}}}"#
+    );
+    let path = temp_file("capacity-export.json", &export);
+    let (code, stdout, _) = flowexpr(&["check", "--format", "json", &path.to_string_lossy()], None);
+    assert_eq!(code, 1, "{stdout}");
+    let findings: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
+    let capacity = findings.as_array().and_then(|a| a.iter().find(|f| f["code"] == "run-capacity")).cloned();
+    let capacity = capacity.unwrap_or_else(|| panic!("no run-capacity finding: {stdout}"));
+    assert_eq!(capacity["pointer"], "/properties/definition/actions/Outer/actions/Inner", "{stdout}");
+    assert!(capacity["line"].as_u64().is_some(), "{stdout}");
+    let (code, _, stderr) = flowexpr(&["run", &path.to_string_lossy()], None);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("run their actions 10,000,000,000 times"), "{stderr}");
+}
+
+#[test]
 fn a_wait_computed_at_run_time_cannot_outlast_the_run() {
     // The count comes from a variable: unknown before the run, refused when it is known.
     let definition = r#"{"actions": {

@@ -84,6 +84,9 @@ fn pairs(list: &[String], what: &str) -> Result<Object, Failure> {
 /// Runs the command.
 pub(crate) fn run(args: RunArgs, out: &Output) -> Result<(), Failure> {
     let project = input::load_project(&args.flow).map_err(|e| Failure::Usage(input::describe_loaded(&e)))?;
+    // What the export holds that is secret is hidden from here on: a message about the flow
+    // may show one of its lines (a secure parameter's default).
+    out.learn(&project.secrets());
     let chosen =
         project.flow(args.workflow.as_deref()).map_err(|e| Failure::Usage(e.message().to_string()))?;
     let name = chosen.file.clone();
@@ -91,7 +94,7 @@ pub(crate) fn run(args: RunArgs, out: &Output) -> Result<(), Failure> {
         chosen.workflow().map_err(|e| Failure::Usage(input::describe_in_flow(&name, &chosen.text, e)))?;
     let export =
         crate::project::run::Environment::new(&project, chosen).with_tags(&pairs(&args.tags, "tag")?);
-    // The export's keys and secret settings are hidden from here on, errors included.
+    // And the placeholder connection key the run will hold.
     out.learn(&export.secrets);
     let mut parameters = Object::new();
     let demo = if args.demo_server {

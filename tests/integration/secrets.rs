@@ -654,3 +654,23 @@ fn a_standard_projects_settings_and_connections_are_hidden() {
     assert!(all.contains("smoke"), "{all}");
     assert_clean_of("smoke case of a Standard project", &all, &secrets);
 }
+
+#[test]
+fn a_definition_error_beside_a_secure_default_does_not_show_it() {
+    // The error's line (shown with a caret) holds the default of a securestring parameter.
+    let secret = "S3cr3t-Def4ult/77";
+    let dir = Dir::new("definition-error");
+    let flow = format!(
+        r#"{{"parameters":{{"k":{{"type":"securestring","defaultValue":"{secret}"}},"j":{{"type":"bogus"}}}},"actions":{{}}}}"#
+    );
+    dir.file("flow.json", &flow);
+    let (code, all) = flowexpr(&["run", "flow.json"], &dir.0, None);
+    assert_eq!(code, 2, "{all}");
+    assert!(all.contains("unknown type 'bogus'") && all.contains("[redacted]"), "{all}");
+    assert_clean_of("run of a definition that does not compile", &all, &[secret]);
+    let (_, all) = flowexpr(&["check", "flow.json"], &dir.0, None);
+    assert_clean_of("check of it", &all, &[secret]);
+    let (code, all) = flowexpr(&["test", "flow.json"], &dir.0, None);
+    assert_eq!(code, 1, "{all}");
+    assert_clean_of("smoke case of it", &all, &[secret]);
+}

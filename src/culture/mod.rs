@@ -1,17 +1,22 @@
 //! Cultures: the day and month names, date and time patterns and number symbols that
 //! `formatDateTime`, `parseDateTime`, `float`, `isFloat` and `formatNumber` use.
 //!
-//! The data is .NET's `DateTimeFormatInfo` / `NumberFormatInfo` as .NET derives it from
-//! the Unicode CLDR, generated into `data.rs` by `tools/gen_culture_data.py` (see there
-//! for the derivation and the few places where the service's Windows data is followed
-//! instead). The invariant culture is .NET's fixed one and lives here.
+//! The data is .NET's `DateTimeFormatInfo` / `NumberFormatInfo` of every culture .NET
+//! knows, as .NET reads the Unicode CLDR through ICU, generated into `data.rs` by
+//! `tools/gen_culture_data.py` (see there for the places where the service's Windows data
+//! is followed instead). The invariant culture is .NET's fixed one and lives here. A
+//! culture's default calendar ([`Calendar`]) decides its years, months and era.
 //!
 //! A culture is a set of borrowed strings: looking one up walks its CLDR parent chain
 //! (en-IE → en-001 → en) and allocates nothing.
 
+mod calendar;
+mod calendar_data;
 mod data;
 
 use std::fmt;
+
+pub(crate) use calendar::{Calendar, CalendarDate};
 
 /// One generated culture: its name, its parent's index in the table and the fields that
 /// differ from the parent (see `FIELDS` in `data.rs` for the order).
@@ -61,7 +66,13 @@ const CUR_NEG: usize = 29;
 const PCT_POS: usize = 30;
 const PCT_NEG: usize = 31;
 const NUM_NEG: usize = 32;
-const FIELD_COUNT: usize = 33;
+const CALENDAR: usize = 33;
+const ERA: usize = 34;
+const ABBR_ERA: usize = 35;
+const CUR_DECIMAL: usize = 36;
+const CUR_GROUP: usize = 37;
+const CUR_GROUP_SIZES: usize = 38;
+const FIELD_COUNT: usize = 39;
 
 /// .NET's invariant culture, field by field.
 const INVARIANT: [&str; FIELD_COUNT] = [
@@ -98,6 +109,12 @@ const INVARIANT: [&str; FIELD_COUNT] = [
     "0",
     "0",
     "1",
+    "g",
+    "A.D.",
+    "AD",
+    ".",
+    ",",
+    "3",
 ];
 
 /// A culture's formatting data (.NET `CultureInfo`), borrowed from the static tables.
@@ -362,6 +379,33 @@ impl Culture {
     /// .NET `PercentNegativePattern` (0–11).
     pub(crate) fn percent_negative_pattern(&self) -> usize {
         self.number(PCT_NEG)
+    }
+
+    /// The culture with its currency separators in place of the number ones (`C` writes
+    /// `CurrencyDecimalSeparator` and `CurrencyGroupSeparator`: `€ 3.240,17` in de-AT,
+    /// whose numbers group with a space).
+    pub(crate) fn for_currency(&self) -> Culture {
+        let mut fields = self.fields;
+        fields[DECIMAL] = self.fields[CUR_DECIMAL];
+        fields[GROUP] = self.fields[CUR_GROUP];
+        fields[GROUP_SIZES] = self.fields[CUR_GROUP_SIZES];
+        Culture { name: self.name, fields }
+    }
+
+    /// The culture's default calendar.
+    pub(crate) fn calendar(&self) -> Calendar {
+        Calendar::from_code(self.fields[CALENDAR])
+    }
+
+    /// The name of the current era of the default calendar (`gg`, `g`).
+    pub(crate) fn era_name(&self) -> &'static str {
+        self.fields[ERA]
+    }
+
+    /// The abbreviated era name (.NET `GetAbbreviatedEraName`).
+    #[allow(dead_code)]
+    pub(crate) fn abbr_era_name(&self) -> &'static str {
+        self.fields[ABBR_ERA]
     }
 
     /// .NET `NumberNegativePattern` (0–4).

@@ -13,6 +13,7 @@ mod connector_properties;
 mod connector_support;
 mod connector_sweep;
 mod corpus;
+mod dotnet_conformance;
 mod error_messages;
 mod flowtest;
 mod functions_props;

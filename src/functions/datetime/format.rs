@@ -12,11 +12,27 @@ use std::borrow::Cow;
 
 use super::timestamp::{expand_two_digit_year, Fields, Kind, Timestamp, TICKS_PER_DAY, TICKS_PER_HOUR};
 use super::timestamp::{TICKS_PER_MINUTE, TICKS_PER_SECOND};
-use crate::culture::Culture;
+use crate::culture::{Calendar, CalendarDate, Culture};
 
 /// A format string .NET rejects (`FormatException`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct InvalidFormat;
+
+/// Why a timestamp cannot be formatted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormatError {
+    /// A format string .NET rejects.
+    Invalid,
+    /// The date is outside the range of the culture's calendar (.NET's
+    /// `ArgumentOutOfRangeException`: Um Al Qura knows 1900–2077 only).
+    OutsideCalendar(Calendar),
+}
+
+impl From<InvalidFormat> for FormatError {
+    fn from(_: InvalidFormat) -> FormatError {
+        FormatError::Invalid
+    }
+}
 
 /// One element of a custom pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,7 +211,7 @@ fn offset_text(len: usize) -> &'static str {
 }
 
 /// Formats a timestamp as `DateTime.ToString(format, culture)` does.
-pub(crate) fn format(t: &Timestamp, format: &str, culture: &Culture) -> Result<String, InvalidFormat> {
+pub(crate) fn format(t: &Timestamp, format: &str, culture: &Culture) -> Result<String, FormatError> {
     let format = if format.is_empty() { "G" } else { format };
     let expanded = expand(format, culture)?;
     let culture = expanded.culture;
@@ -209,10 +225,18 @@ pub(crate) fn format(t: &Timestamp, format: &str, culture: &Culture) -> Result<S
     let chars: Vec<char> = pattern.chars().collect();
     let tokens = tokenize(&pattern)?;
     let f = t.fields();
+    let calendar = culture.calendar();
+    let gregorian = CalendarDate { year: f.year, month: f.month, day: f.day };
+    let date = calendar.date(t.ticks.div_euclid(TICKS_PER_DAY), gregorian);
     let mut out = String::with_capacity(pattern.len() + 8);
     for (token, start) in &tokens {
         match token {
-            Token::Field(c, n) => write_field(&mut out, *c, *n, &t, &f, &culture, &chars, *start),
+            // Only the day, month, year and era fields ask the calendar, as in .NET.
+            Token::Field(c @ ('d' | 'M' | 'y' | 'g'), n) if !(*c == 'd' && *n > 2) => {
+                let date = date.ok_or(FormatError::OutsideCalendar(calendar))?;
+                write_date_field(&mut out, *c, *n, &date, &culture, &chars, *start);
+            }
+            Token::Field(c, n) => write_field(&mut out, *c, *n, &t, &f, &culture),
             Token::DateSep => out.push_str(culture.date_separator()),
             Token::TimeSep => out.push_str(culture.time_separator()),
             Token::Literal(s) => out.push_str(s),
@@ -222,37 +246,43 @@ pub(crate) fn format(t: &Timestamp, format: &str, culture: &Culture) -> Result<S
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_field(
+/// `d`/`dd`, `M`–`MMMM`, `y`–`yyyyy` and `g`: the parts of the date in the culture's
+/// calendar.
+fn write_date_field(
     out: &mut String,
     c: char,
     n: usize,
-    t: &Timestamp,
-    f: &Fields,
+    date: &CalendarDate,
     culture: &Culture,
     chars: &[char],
-    start: usize,
+    field_at: usize,
 ) {
-    let field_at = start;
     match c {
-        'd' => match n {
-            1 | 2 => pad(out, i64::from(f.day), n),
-            3 => out.push_str(culture.abbr_day_name(f.weekday as usize)),
-            _ => out.push_str(culture.day_name(f.weekday as usize)),
-        },
+        'd' => pad(out, i64::from(date.day), n),
         'M' => match n {
-            1 | 2 => pad(out, i64::from(f.month), n),
-            3 => out.push_str(culture.abbr_month_name(f.month as usize, use_genitive(chars, field_at, n))),
-            _ => out.push_str(culture.month_name(f.month as usize, use_genitive(chars, field_at, n))),
+            1 | 2 => pad(out, i64::from(date.month), n),
+            3 => out.push_str(culture.abbr_month_name(date.month as usize, use_genitive(chars, field_at, n))),
+            _ => out.push_str(culture.month_name(date.month as usize, use_genitive(chars, field_at, n))),
         },
         'y' => {
-            let year = i64::from(f.year);
+            let year = i64::from(date.year);
             if n <= 2 {
                 pad(out, year % 100, n);
             } else {
                 pad(out, year, n);
             }
         }
+        // 'g': the era; every calendar here has one.
+        _ => out.push_str(culture.era_name()),
+    }
+}
+
+fn write_field(out: &mut String, c: char, n: usize, t: &Timestamp, f: &Fields, culture: &Culture) {
+    match c {
+        'd' => match n {
+            3 => out.push_str(culture.abbr_day_name(f.weekday as usize)),
+            _ => out.push_str(culture.day_name(f.weekday as usize)),
+        },
         'h' => {
             let h = match f.hour % 12 {
                 0 => 12,
@@ -289,8 +319,7 @@ fn write_field(
             Kind::Utc => out.push('Z'),
             Kind::Local => out.push_str("+00:00"),
         },
-        // 'g': the era; the Gregorian calendar has one.
-        _ => out.push_str("A.D."),
+        _ => {}
     }
 }
 
@@ -308,7 +337,8 @@ pub(crate) fn parse_exact(
     let culture = expanded.culture;
     let tokens = tokenize(&expanded.pattern)?;
     let mut p = ExactParser { rest: text.trim(), culture };
-    Ok(p.run(&tokens, today, expanded.universal || format == "u"))
+    // .NET reads the `u` pattern's Z as a literal: the result has no zone (Kind Unspecified).
+    Ok(p.run(&tokens, today, expanded.universal))
 }
 
 struct ExactParser<'t> {

@@ -640,7 +640,7 @@ fn group_places(culture: &Culture, up_to: i64) -> Vec<i64> {
     let mut place = 0i64;
     for i in 0.. {
         let size = sizes.get(i.min(sizes.len().saturating_sub(1))).copied().unwrap_or(0) as i64;
-        if size == 0 || place + size >= up_to.max(0) + 1 {
+        if size == 0 || place + size > up_to.max(0) {
             break;
         }
         place += size;

@@ -337,8 +337,7 @@ pub(crate) fn parse_exact(
     let culture = expanded.culture;
     let tokens = tokenize(&expanded.pattern)?;
     let mut p = ExactParser { rest: text.trim(), culture };
-    // .NET reads the `u` pattern's Z as a literal: the result has no zone (Kind Unspecified).
-    Ok(p.run(&tokens, today, expanded.universal))
+    Ok(p.run(&tokens, today, expanded.universal || format == "u"))
 }
 
 struct ExactParser<'t> {

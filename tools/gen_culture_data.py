@@ -38,7 +38,8 @@ FIELDS = [
     "year_month", "date_sep", "time_sep", "decimal", "group", "group_sizes", "minus",
     "plus", "percent", "permille", "nan", "inf", "neg_inf", "currency", "currency_digits",
     "cur_pos", "cur_neg", "pct_pos", "pct_neg", "num_neg", "calendar", "era", "abbr_era",
-    "cur_decimal", "cur_group", "cur_group_sizes",
+    "cur_decimal", "cur_group", "cur_group_sizes", "greg_months", "greg_abbr_months", "greg_gen_months",
+    "greg_abbr_gen_months", "greg_era", "greg_full",
 ]
 LIST_SEP = "\x1e"
 FIELD_SEP = "\x1f"
@@ -120,7 +121,27 @@ def culture_fields(d):
         "cur_group": d["CurrencyGroupSeparator"],
         "cur_group_sizes": ";".join(str(n) for n in d["CurrencyGroupSizes"]),
     }
+    values.update(gregorian_fields(d))
     return values
+
+
+def gregorian_fields(d):
+    """What 'U' needs of a culture whose default calendar is not Gregorian: .NET formats it in the Gregorian
+    calendar, with that calendar's month names, era and FullDateTimePattern. SAME everywhere for a Gregorian
+    culture (and a genitive list equal to the stand-alone one)."""
+    g = d.get("gregorian")
+    if g is None:
+        return {f: SAME for f in GREGORIAN_FIELDS}
+    months = {"greg_months": g["MonthNames"][:12], "greg_abbr_months": g["AbbreviatedMonthNames"][:12]}
+    for key, plain_key, field in [("MonthGenitiveNames", "greg_months", "greg_gen_months"),
+                                  ("AbbreviatedMonthGenitiveNames", "greg_abbr_months", "greg_abbr_gen_months")]:
+        months[field] = SAME if g[key][:12] == months[plain_key] else g[key][:12]
+    era = g["eras"][0][1] if g["eras"] else ""
+    return dict(months, greg_era=era, greg_full=windows_time_pattern(g["FullDateTimePattern"]))
+
+
+GREGORIAN_FIELDS = ["greg_months", "greg_abbr_months", "greg_gen_months", "greg_abbr_gen_months", "greg_era",
+                    "greg_full"]
 
 
 def encode(value):

@@ -67,6 +67,60 @@ impl Calendar {
         }
     }
 
+    /// .NET's default `TwoDigitYearMax`: the last year a two-digit year may mean.
+    pub(crate) fn two_digit_year_max(self) -> i32 {
+        match self {
+            Calendar::Gregorian => 2049,
+            Calendar::UmAlQura => 1451,
+            Calendar::Persian => 1410,
+            Calendar::ThaiBuddhist => 2572,
+        }
+    }
+
+    /// A two- (or one-) digit year as .NET's `Calendar.ToFourDigitYear` reads it: the year
+    /// of that century that is at most [`Calendar::two_digit_year_max`].
+    pub(crate) fn four_digit_year(self, year: i32) -> i32 {
+        if !(0..100).contains(&year) {
+            return year;
+        }
+        let max = self.two_digit_year_max();
+        let y = max / 100 * 100 + year;
+        if y > max {
+            y - 100
+        } else {
+            y
+        }
+    }
+
+    /// Days after 0001-01-01 of a date given in this calendar; `None` for a date the
+    /// calendar does not have or that is outside the range .NET supports for it.
+    pub(crate) fn days_of(self, date: CalendarDate) -> Option<i64> {
+        let CalendarDate { year, month, day } = date;
+        if !(1..=12).contains(&month) || day == 0 {
+            return None;
+        }
+        match self {
+            Calendar::Gregorian => gregorian_days(year, month, day),
+            Calendar::ThaiBuddhist => gregorian_days(year - BUDDHIST_OFFSET, month, day),
+            Calendar::UmAlQura => {
+                let starts = um_al_qura_month_starts();
+                let index = usize::try_from(year.checked_sub(UM_AL_QURA_FIRST_YEAR)?).ok()? * 12
+                    + usize::try_from(month - 1).ok()?;
+                let (start, next) = (*starts.get(index)?, *starts.get(index + 1)?);
+                let days = start + i64::from(day) - 1;
+                (days < next).then_some(days)
+            }
+            Calendar::Persian => {
+                let starts = persian_year_starts();
+                let index = usize::try_from(year.checked_sub(1)?).ok()?;
+                let (start, next) = (*starts.get(index)?, *starts.get(index + 1)?);
+                let days = start + persian_days_before(month) + i64::from(day) - 1;
+                let month_length = if month <= 6 { 31 } else { 30 };
+                (day <= month_length && days < next).then_some(days)
+            }
+        }
+    }
+
     /// The date in this calendar of the Gregorian date `gregorian`, which is `days` days
     /// after 0001-01-01. `None` outside the range .NET supports for the calendar.
     pub(crate) fn date(self, days: i64, gregorian: CalendarDate) -> Option<CalendarDate> {
@@ -79,6 +133,16 @@ impl Calendar {
             Calendar::Persian => persian_date(days),
         }
     }
+}
+
+/// Days after 0001-01-01 of a Gregorian date in .NET's range.
+fn gregorian_days(year: i32, month: u32, day: u32) -> Option<i64> {
+    use chrono::Datelike;
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(year, month, day)?;
+    Some(i64::from(date.num_days_from_ce()) - 1)
 }
 
 fn bit(hex: &str, index: usize) -> bool {
@@ -188,6 +252,35 @@ mod tests {
         assert_eq!(cal.date(days(622, 3, 22), date(622, 3, 22)), Some(date(1, 1, 1)));
         assert_eq!(cal.date(days(622, 3, 21), date(622, 3, 21)), None);
         assert_eq!(cal.date(days(9999, 12, 31), date(9999, 12, 31)), Some(date(9378, 10, 13)));
+    }
+
+    #[test]
+    fn days_of_inverts_date() {
+        for cal in [Calendar::Gregorian, Calendar::ThaiBuddhist, Calendar::UmAlQura, Calendar::Persian] {
+            for (y, m, d) in [(1900, 5, 1), (1979, 4, 3), (2019, 11, 22), (2024, 3, 20), (2077, 11, 16)] {
+                let day = days(y, m, d);
+                let in_cal = cal.date(day, date(y, m, d));
+                assert_eq!(in_cal.and_then(|c| cal.days_of(c)), Some(day), "{cal:?} {y}-{m}-{d}");
+            }
+        }
+        // .NET: 25 Rabi' al-awwal 1441 is 2019-11-22; 7 Esfand 1392 is 2014-02-26.
+        assert_eq!(Calendar::UmAlQura.days_of(date(1441, 3, 25)), Some(days(2019, 11, 22)));
+        assert_eq!(Calendar::Persian.days_of(date(1392, 12, 7)), Some(days(2014, 2, 26)));
+        assert_eq!(Calendar::ThaiBuddhist.days_of(date(2569, 5, 3)), Some(days(2026, 5, 3)));
+        assert_eq!(Calendar::UmAlQura.days_of(date(2019, 11, 22)), None);
+        assert_eq!(Calendar::Persian.days_of(date(1392, 7, 31)), None);
+        assert_eq!(Calendar::Gregorian.days_of(date(2023, 2, 29)), None);
+    }
+
+    #[test]
+    fn two_digit_years_follow_each_calendar() {
+        assert_eq!(Calendar::Gregorian.four_digit_year(49), 2049);
+        assert_eq!(Calendar::Gregorian.four_digit_year(50), 1950);
+        assert_eq!(Calendar::UmAlQura.four_digit_year(51), 1451);
+        assert_eq!(Calendar::UmAlQura.four_digit_year(52), 1352);
+        assert_eq!(Calendar::Persian.four_digit_year(10), 1410);
+        assert_eq!(Calendar::ThaiBuddhist.four_digit_year(73), 2473);
+        assert_eq!(Calendar::Gregorian.four_digit_year(2024), 2024);
     }
 
     #[test]

@@ -72,7 +72,13 @@ const ABBR_ERA: usize = 35;
 const CUR_DECIMAL: usize = 36;
 const CUR_GROUP: usize = 37;
 const CUR_GROUP_SIZES: usize = 38;
-const FIELD_COUNT: usize = 39;
+const GREG_MONTHS: usize = 39;
+const GREG_ABBR_MONTHS: usize = 40;
+const GREG_GEN_MONTHS: usize = 41;
+const GREG_ABBR_GEN_MONTHS: usize = 42;
+const GREG_ERA: usize = 43;
+const GREG_FULL: usize = 44;
+const FIELD_COUNT: usize = 45;
 
 /// .NET's invariant culture, field by field.
 const INVARIANT: [&str; FIELD_COUNT] = [
@@ -115,6 +121,12 @@ const INVARIANT: [&str; FIELD_COUNT] = [
     ".",
     ",",
     "3",
+    SAME,
+    SAME,
+    SAME,
+    SAME,
+    SAME,
+    SAME,
 ];
 
 /// A culture's formatting data (.NET `CultureInfo`), borrowed from the static tables.
@@ -403,9 +415,35 @@ impl Culture {
     }
 
     /// The abbreviated era name (.NET `GetAbbreviatedEraName`).
-    #[allow(dead_code)]
     pub(crate) fn abbr_era_name(&self) -> &'static str {
         self.fields[ABBR_ERA]
+    }
+
+    /// The culture as .NET formats `U` with it: in the Gregorian calendar, whose month names
+    /// and era replace those of a culture's other default calendar (`U` in ar-SA writes
+    /// `أكتوبر 1989 م`, not the Um Al Qura date). A Gregorian culture is itself.
+    pub(crate) fn gregorian(&self) -> Culture {
+        if self.calendar() == Calendar::Gregorian {
+            return *self;
+        }
+        let mut fields = self.fields;
+        for (to, from) in [
+            (MONTHS, GREG_MONTHS),
+            (ABBR_MONTHS, GREG_ABBR_MONTHS),
+            (GEN_MONTHS, GREG_GEN_MONTHS),
+            (ABBR_GEN_MONTHS, GREG_ABBR_GEN_MONTHS),
+            (ERA, GREG_ERA),
+        ] {
+            fields[to] = self.fields[from];
+        }
+        fields[CALENDAR] = "g";
+        Culture { name: self.name, fields }
+    }
+
+    /// The `FullDateTimePattern` of the Gregorian calendar, for a culture whose default
+    /// calendar is another one (`None` otherwise: `U` is then the long date and time).
+    pub(crate) fn gregorian_full_pattern(&self) -> Option<&'static str> {
+        (self.fields[GREG_FULL] != SAME).then_some(self.fields[GREG_FULL])
     }
 
     /// .NET `NumberNegativePattern` (0–4).
@@ -489,6 +527,20 @@ mod tests {
         assert_eq!(get("en-IN").group_sizes(), vec![3, 2]);
         assert_eq!(get("ru-RU").month_name(1, true), "января");
         assert_eq!(get("ru-RU").month_name(1, false), "январь");
+    }
+
+    #[test]
+    fn gregorian_names_for_u() {
+        let ar = get("ar-SA");
+        assert_ne!(ar.month_name(10, false), "أكتوبر");
+        let g = ar.gregorian();
+        assert_eq!(g.month_name(10, false), "أكتوبر");
+        assert_eq!(g.era_name(), "م");
+        assert_eq!(g.calendar(), super::Calendar::Gregorian);
+        assert_eq!(ar.gregorian_full_pattern(), Some("dddd، d MMMM yyyy g h:mm:ss tt"));
+        let fr = get("fr-FR");
+        assert_eq!(fr.gregorian().month_name(1, false), "janvier");
+        assert_eq!(fr.gregorian_full_pattern(), None);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 One line per culture of CultureInfo.GetCultures(AllCultures) (the invariant culture is "name": ""), then the
 names of extra-cultures.txt that .NET accepts without listing them ("listed": false). The
 fields are .NET property names; `eras` lists the default calendar's eras (newest first, as Calendar.Eras does)
-with their full and abbreviated names. tools/gen_culture_data.py reads this file.
+with their full and abbreviated names; a culture whose default calendar is not Gregorian also has
+`gregorian`, its month names, eras and FullDateTimePattern under the Gregorian calendar (what 'U' writes).
+tools/gen_culture_data.py reads this file.
 """
 import json
 import os
@@ -15,7 +17,7 @@ import sys
 import dotnet_runtime
 
 dotnet_runtime.start()
-from System.Globalization import CultureInfo, CultureTypes  # noqa: E402
+from System.Globalization import CultureInfo, CultureTypes, GregorianCalendar  # noqa: E402
 
 NUMBER = ["NumberDecimalSeparator", "NumberGroupSeparator", "NumberGroupSizes", "NumberDecimalDigits",
           "NegativeSign", "PositiveSign", "PercentSymbol", "PerMilleSymbol", "NaNSymbol",
@@ -49,6 +51,13 @@ def culture(c):
     out.update({k: plain(getattr(n, k)) for k in NUMBER})
     out.update({k: plain(getattr(d, k)) for k in DATES})
     out.update({k: plain(getattr(d, k)) for k in LISTS})
+    if cal.GetType().Name != "GregorianCalendar":
+        # 'U' formats in the Gregorian calendar, with its month names, era and patterns (.NET clones the
+        # DateTimeFormatInfo and sets GregorianCalendar on it).
+        g = d.Clone()
+        g.Calendar = GregorianCalendar()
+        out["gregorian"] = {k: plain(getattr(g, k)) for k in LISTS + ["FullDateTimePattern"]}
+        out["gregorian"]["eras"] = [[int(e), g.GetEraName(e), g.GetAbbreviatedEraName(e)] for e in g.Calendar.Eras]
     return out
 
 

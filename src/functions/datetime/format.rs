@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use super::timestamp::{expand_two_digit_year, Fields, Kind, Timestamp, TICKS_PER_DAY, TICKS_PER_HOUR};
+use super::timestamp::{today_in, Fields, Kind, Timestamp, TICKS_PER_DAY, TICKS_PER_HOUR};
 use super::timestamp::{TICKS_PER_MINUTE, TICKS_PER_SECOND};
 use crate::culture::{Calendar, CalendarDate, Culture};
 
@@ -156,7 +156,11 @@ fn expand(format: &str, culture: &Culture) -> Result<Expanded, InvalidFormat> {
         't' => (Cow::Borrowed(culture.short_time_pattern()), *culture, false),
         'T' => (Cow::Borrowed(culture.long_time_pattern()), *culture, false),
         'u' => (Cow::Borrowed("yyyy'-'MM'-'dd HH':'mm':'ss'Z'"), Culture::invariant(), false),
-        'U' => (join(culture.long_date_pattern(), culture.long_time_pattern()), *culture, true),
+        // .NET writes 'U' in the Gregorian calendar, whatever the culture's default one.
+        'U' => match culture.gregorian_full_pattern() {
+            Some(full) => (Cow::Borrowed(full), culture.gregorian(), true),
+            None => (join(culture.long_date_pattern(), culture.long_time_pattern()), *culture, true),
+        },
         'y' | 'Y' => (Cow::Borrowed(culture.year_month_pattern()), *culture, false),
         _ => return Err(InvalidFormat),
     };
@@ -337,7 +341,9 @@ pub(crate) fn parse_exact(
     let culture = expanded.culture;
     let tokens = tokenize(&expanded.pattern)?;
     let mut p = ExactParser { rest: text.trim(), culture };
-    Ok(p.run(&tokens, today, expanded.universal || format == "u"))
+    // 'U' is UTC; the quoted 'Z' of 'u' and 'GMT' of 'r' are plain text to
+    // DateTime.ParseExact, so those give a time without a zone (Kind Unspecified).
+    Ok(p.run(&tokens, today, format == "U"))
 }
 
 struct ExactParser<'t> {
@@ -370,22 +376,23 @@ impl ExactParser<'_> {
         value
     }
 
+    /// Skips white space in the text, as .NET does before every element of the format
+    /// (`AllowInnerWhite`).
+    fn skip_white(&mut self) {
+        self.rest = self.rest.trim_start();
+    }
+
+    /// Matches literal text of the format as .NET's ParseExact does with `AllowInnerWhite`:
+    /// a space matches any white space (or none); every other character, other white space
+    /// (U+00A0, U+202F) included, only itself. White space in the text has been skipped
+    /// before, so a format that writes U+202F cannot read its own output back, as in .NET.
     fn literal(&mut self, text: &str) -> Option<()> {
         for c in text.chars() {
-            let Some(next) = self.rest.chars().next() else {
-                // White space at the end of the format matches the end of the text.
-                if c.is_whitespace() {
-                    continue;
-                }
-                return None;
-            };
-            let same = next == c
-                || (next.is_whitespace() || next == '\u{a0}' || next == '\u{202f}') && c.is_whitespace()
-                || (c == '\u{a0}' || c == '\u{202f}') && next.is_whitespace();
-            if !same {
-                return None;
+            if c == ' ' {
+                self.skip_white();
+                continue;
             }
-            self.rest = &self.rest[next.len_utf8()..];
+            self.rest = self.rest.strip_prefix(c)?;
         }
         Some(())
     }
@@ -425,11 +432,13 @@ impl ExactParser<'_> {
     fn run(&mut self, tokens: &[(Token, usize)], today: (i32, u32, u32), utc: bool) -> Option<Timestamp> {
         let mut v = Parsed::default();
         let culture = self.culture;
+        let calendar = culture.calendar();
         let mut skip_next = false;
         for (index, (token, _)) in tokens.iter().enumerate() {
             if std::mem::take(&mut skip_next) {
                 continue;
             }
+            self.skip_white();
             match token {
                 Token::Field(c, n) => {
                     let n = *n;
@@ -461,7 +470,7 @@ impl ExactParser<'_> {
                         }
                         'y' => {
                             let y = if n <= 2 {
-                                expand_two_digit_year(i32::try_from(self.digits(n, 2)?).ok()?)
+                                calendar.four_digit_year(i32::try_from(self.digits(n, 2)?).ok()?)
                             } else {
                                 i32::try_from(self.digits(n, n.max(4))?).ok()?
                             };
@@ -506,8 +515,9 @@ impl ExactParser<'_> {
                             }
                         }
                         _ => {
-                            // The era: "A.D." or "AD", optional.
-                            for era in ["A.D.", "AD"] {
+                            // The era: the culture's name of it, or "A.D." or "AD".
+                            let eras = [culture.era_name(), culture.abbr_era_name(), "A.D.", "AD"];
+                            for era in eras.into_iter().filter(|e| !e.is_empty()) {
                                 if let Some(len) = prefix_ci(self.rest, era) {
                                     self.rest = &self.rest[len..];
                                     break;
@@ -528,6 +538,12 @@ impl ExactParser<'_> {
                         self.literal(":")?;
                     }
                 }
+                Token::Char('Z') => {
+                    // An unquoted Z reads a zone name: Z or GMT, both UTC.
+                    let len = prefix_ci(self.rest, "GMT").or_else(|| prefix_ci(self.rest, "Z"))?;
+                    self.rest = &self.rest[len..];
+                    v.zone = Some(None);
+                }
                 Token::Char(c) => {
                     if self.literal(c.encode_utf8(&mut [0; 4])).is_none() {
                         // A '.' before 'F' may be missing with the fraction (as 'F'
@@ -540,25 +556,19 @@ impl ExactParser<'_> {
                         skip_next = true;
                     }
                 }
-                Token::Literal(s) => {
-                    if s == "GMT" || s == "Z" {
-                        // 'r' and 'u': the text is UTC.
-                        self.literal(s)?;
-                        v.zone = Some(None);
-                    } else {
-                        self.literal(s)?;
-                    }
-                }
+                Token::Literal(s) => self.literal(s)?,
             }
         }
         if !self.rest.trim().is_empty() {
             return None;
         }
         let any_date = v.year.is_some() || v.month.is_some() || v.day.is_some();
-        let (year, month, day) = if any_date {
-            (v.year.unwrap_or(today.0), v.month.unwrap_or(1), v.day.unwrap_or(1))
+        // The date is in the culture's calendar; a missing year is this year of it.
+        let (calendar, (year, month, day)) = if any_date {
+            let this_year = today_in(calendar, today).0;
+            (calendar, (v.year.unwrap_or(this_year), v.month.unwrap_or(1), v.day.unwrap_or(1)))
         } else {
-            today
+            (Calendar::Gregorian, today)
         };
         let mut hour = v.hour;
         if let Some(pm) = v.pm {
@@ -571,8 +581,15 @@ impl ExactParser<'_> {
                 (_, h) => h,
             };
         }
-        let wall =
-            Timestamp::from_parts(year, month, day, hour, v.minute, v.second, v.fraction, Kind::Unspecified)?;
+        let wall = Timestamp::from_calendar_parts(
+            calendar,
+            (year, month, day),
+            hour,
+            v.minute,
+            v.second,
+            v.fraction,
+            Kind::Unspecified,
+        )?;
         if v.weekday.is_some_and(|w| w != wall.fields().weekday) {
             return None;
         }
@@ -886,6 +903,9 @@ mod tests {
         assert_eq!(fmt("2018-03-05T13:07:09+01:00", "%K", "en-US"), "+00:00");
         assert_eq!(fmt("2018-03-05T13:07:09", "o", "en-US"), "2018-03-05T13:07:09.0000000");
         assert_eq!(fmt("2018-03-05T13:07:09+01:00", "o", "en-US"), "2018-03-05T12:07:09.0000000+00:00");
+        // 'U' switches a non-Gregorian culture to the Gregorian calendar (.NET's answer).
+        assert_eq!(fmt("1989-10-27T11:00:46Z", "U", "ar-SA"), "الجمعة، 27 أكتوبر 1989 م 11:00:46 ص");
+        assert_eq!(fmt("1989-10-27T11:00:46Z", "D", "ar-SA"), "الجمعة، 28 ربيع الأول 1410 بعد الهجرة");
         assert_eq!(fmt("2018-03-05", "dddd d MMMM", "ru-RU"), "понедельник 5 марта");
         assert_eq!(fmt("2018-03-05", "MMMM", "ru-RU"), "март");
         assert_eq!(fmt("2018-03-05", "dd/MM/yyyy", "de-DE"), "05.03.2018");
@@ -917,10 +937,30 @@ mod tests {
             p("2018-03-05T13:07:09.1234567Z", "o", "").as_deref(),
             Some("2018-03-05T13:07:09.1234567Z")
         );
+        // .NET's ParseExact reads the quoted GMT of 'r' and Z of 'u' as text: no zone.
         assert_eq!(
             p("Mon, 05 Mar 2018 13:07:09 GMT", "r", "").as_deref(),
-            Some("2018-03-05T13:07:09.0000000Z")
+            Some("2018-03-05T13:07:09.0000000")
         );
+        assert_eq!(p("2017-03-22 00:41:02Z", "u", "af").as_deref(), Some("2017-03-22T00:41:02.0000000"));
+        assert_eq!(
+            p("2017-03-22 00:41:02Z", "yyyy-MM-dd HH:mm:ssZ", "").as_deref(),
+            Some("2017-03-22T00:41:02.0000000Z")
+        );
+        assert_eq!(
+            p("Wednesday, March 22, 2017 12:41:02 AM", "U", "en-US").as_deref(),
+            Some("2017-03-22T00:41:02.0000000Z")
+        );
+        // Dates in the culture's calendar (.NET's answers).
+        assert_eq!(
+            p("الجمعة، 25 ربيع الأول 1441 بعد الهجرة", "D", "ar-SA").as_deref(),
+            Some("2019-11-22T00:00:00.0000000")
+        );
+        assert_eq!(p("1392/12/7", "d", "fa").as_deref(), Some("2014-02-26T00:00:00.0000000"));
+        assert_eq!(p("22/11/62", "dd/MM/yy", "th-TH").as_deref(), Some("2019-11-22T00:00:00.0000000"));
+        // A format with U+202F cannot read its own output with AllowWhiteSpaces, as in .NET.
+        assert_eq!(p("суббота, 24 октября 2009\u{202f}г.", "D", "ru"), None);
+        assert_eq!(p("2009 г.", "yyyy 'г'.", "ru").as_deref(), Some("2009-01-01T00:00:00.0000000"));
         assert_eq!(p("lundi 5 mars 2018", "D", "fr-FR").as_deref(), Some("2018-03-05T00:00:00.0000000"));
         assert_eq!(p("3:05 PM", "h:mm tt", "en-US").as_deref(), Some("2024-06-01T15:05:00.0000000"));
         assert_eq!(

@@ -8,7 +8,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::culture::Culture;
+use crate::culture::{Calendar, CalendarDate, Culture};
 
 /// Ticks in a second.
 pub(crate) const TICKS_PER_SECOND: i64 = 10_000_000;
@@ -112,6 +112,26 @@ impl Timestamp {
         Timestamp::from_ticks(ticks, kind)
     }
 
+    /// A timestamp from a date in `calendar` (a Thai Buddhist year, an Um Al Qura month...)
+    /// and a time of day, if both are valid.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_calendar_parts(
+        calendar: Calendar,
+        (year, month, day): (i32, u32, u32),
+        hour: u32,
+        minute: u32,
+        second: u32,
+        fraction: i64,
+        kind: Kind,
+    ) -> Option<Timestamp> {
+        if calendar == Calendar::Gregorian {
+            return Timestamp::from_parts(year, month, day, hour, minute, second, fraction, kind);
+        }
+        let days = calendar.days_of(CalendarDate { year, month, day })?;
+        let date = date_of(days)?;
+        Timestamp::from_parts(date.year(), date.month(), date.day(), hour, minute, second, fraction, kind)
+    }
+
     /// The calendar fields.
     pub(crate) fn fields(&self) -> Fields {
         let days = self.ticks.div_euclid(TICKS_PER_DAY);
@@ -186,15 +206,13 @@ fn with_zone(wall: Timestamp, zone: Option<Zone>) -> Option<Timestamp> {
     }
 }
 
-/// The years a two-digit year may mean: .NET's default `TwoDigitYearMax` is 2049.
-pub(crate) fn expand_two_digit_year(year: i32) -> i32 {
-    if year >= 100 {
-        year
-    } else if year <= 49 {
-        2000 + year
-    } else {
-        1900 + year
-    }
+/// `today`, a Gregorian date, in `calendar` (itself if the calendar has no such date).
+pub(crate) fn today_in(calendar: Calendar, today: (i32, u32, u32)) -> (i32, u32, u32) {
+    let gregorian = CalendarDate { year: today.0, month: today.1, day: today.2 };
+    let date = NaiveDate::from_ymd_opt(today.0, today.1, today.2)
+        .and_then(|d| calendar.date(days_of(d), gregorian))
+        .unwrap_or(gregorian);
+    (date.year, date.month, date.day)
 }
 
 /// A number read from the input, with how many digits it had.
@@ -354,6 +372,7 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
     let mut hour_only: Option<i64> = None;
     let mut pm: Option<bool> = None;
     let mut zone: Option<Zone> = None;
+    let mut iso_8601 = false;
     let mut rest = text.trim_matches(is_space);
     if rest.is_empty() {
         return None;
@@ -416,9 +435,11 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             continue;
         }
         if c == 'T' || c == 't' {
-            // The date/time separator of ISO 8601.
+            // The date/time separator of ISO 8601, whose dates are Gregorian in every
+            // culture (as in .NET).
             if rest[1..].starts_with(|d: char| d.is_ascii_digit()) {
                 rest = &rest[1..];
+                iso_8601 = true;
                 continue;
             }
         }
@@ -473,8 +494,9 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
         return None;
     }
 
-    // The date.
-    let (year, month, day) = resolve_date(&nums, month_name, culture, today)?;
+    // The date, in the culture's calendar unless it is ISO 8601.
+    let calendar = if iso_8601 { Calendar::Gregorian } else { culture.calendar() };
+    let (year, month, day) = resolve_date(&nums, month_name, culture, calendar, today_in(calendar, today))?;
     // The time.
     let (mut hour, minute, second, fraction) = match (time, hour_only) {
         (Some(t), None) => t,
@@ -492,10 +514,9 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             (_, h) => h,
         };
     }
-    let wall = Timestamp::from_parts(
-        year,
-        month,
-        day,
+    let wall = Timestamp::from_calendar_parts(
+        calendar,
+        (year, month, day),
         u32::try_from(hour).ok()?,
         u32::try_from(minute).ok()?,
         u32::try_from(second).ok()?,
@@ -509,11 +530,12 @@ fn resolve_date(
     nums: &[Num],
     month_name: Option<u32>,
     culture: &Culture,
+    calendar: Calendar,
     today: (i32, u32, u32),
 ) -> Option<(i32, u32, u32)> {
     let year_of = |n: Num| -> Option<i32> {
         let y = i32::try_from(n.value).ok()?;
-        Some(if n.digits <= 2 { expand_two_digit_year(y) } else { y })
+        Some(if n.digits <= 2 { calendar.four_digit_year(y) } else { y })
     };
     let small = |n: Num| u32::try_from(n.value).ok();
     let is_year = |n: Num| n.digits >= 3 || n.value > 31;
@@ -615,6 +637,18 @@ mod tests {
         assert_eq!(p_in("20 de octubre de 2020", &es), Some((2020, 10, 20, 0, 0, 0, 0, U)));
         let ja = Culture::find("ja-JP").unwrap_or_else(Culture::invariant);
         assert_eq!(p_in("2020年10月20日", &ja), Some((2020, 10, 20, 0, 0, 0, 0, U)));
+    }
+
+    #[test]
+    fn dates_in_the_cultures_calendar() {
+        let c = |n: &str| Culture::find(n).unwrap_or_else(Culture::invariant);
+        // .NET: numeric dates are in the culture's calendar, ISO 8601 with a time is Gregorian.
+        assert_eq!(p_in("1392/12/7", &c("fa")), Some((2014, 2, 26, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("3/5/2569", &c("th")), Some((2026, 5, 3, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("2019-11-22", &c("ar-SA")), None);
+        assert_eq!(p_in("1441-03-25", &c("ar-SA")), Some((2019, 11, 22, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("2019-11-22T23:42:03", &c("ar-SA")), Some((2019, 11, 22, 23, 42, 3, 0, U)));
+        assert_eq!(p_in("2019-11-22T23:42:03", &c("th-TH")), Some((2019, 11, 22, 23, 42, 3, 0, U)));
     }
 
     #[test]

@@ -215,6 +215,20 @@ pub(crate) fn today_in(calendar: Calendar, today: (i32, u32, u32)) -> (i32, u32,
     (date.year, date.month, date.day)
 }
 
+/// Is `rest` (after an hour's one or two digits) `.mm` of a time, in a culture whose time
+/// separator is '.'? Not when a third number that is not two digits of seconds follows, as
+/// in a date (`11.12.2020`); .NET reads `11.12.55` as a time.
+fn dotted_time(rest: &str, culture: &Culture) -> bool {
+    if culture.time_separator() != "." || !rest.starts_with('.') || read_digits(&rest[1..]).1 != 2 {
+        return false;
+    }
+    let tail = &rest[3..];
+    match tail.strip_prefix('.') {
+        Some(after) if after.starts_with(|c: char| c.is_ascii_digit()) => read_digits(after).1 == 2,
+        _ => true,
+    }
+}
+
 /// A number read from the input, with how many digits it had.
 #[derive(Debug, Clone, Copy)]
 struct Num {
@@ -239,25 +253,79 @@ fn date_order(culture: &Culture) -> [u8; 3] {
     }
 }
 
-/// Words of the culture's date patterns that carry no value ("de" in es-ES, "г." in
-/// ru-RU, 年 in ja-JP): the lenient reader skips them.
+/// Text quoted right after `MMMM` in the culture's date patterns: .NET reads it as part of
+/// the month name (mn: `MMMM'ын'` writes "дөрөвдүгээр сарын").
+fn month_postfixes(culture: &Culture) -> Vec<String> {
+    let mut out = Vec::new();
+    for pattern in [culture.long_date_pattern(), culture.month_day_pattern(), culture.year_month_pattern()] {
+        if let Some(at) = pattern.find("MMMM'") {
+            let quoted = &pattern[at + 5..];
+            if let Some(end) = quoted.find('\'') {
+                let postfix = quoted[..end].trim_end();
+                if !postfix.is_empty() && !postfix.starts_with(' ') && !out.iter().any(|p| p == postfix) {
+                    out.push(postfix.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The culture's month name at the start of `text`, with or without one of its postfixes.
+fn month_with_postfix(text: &str, culture: &Culture, postfixes: &[String]) -> Option<(usize, usize)> {
+    let plain = longest_name(text, culture.month_names());
+    let with_postfix = culture
+        .month_names()
+        .filter_map(|(m, name)| {
+            let len = match_ci(text, name)?;
+            postfixes.iter().find_map(|p| {
+                let plen = match_ci(&text[len..], p)?;
+                word_ends(text, len + plen).then_some((m, len + plen))
+            })
+        })
+        .max_by_key(|(_, len)| *len);
+    match (plain, with_postfix) {
+        (Some(a), Some(b)) => Some(if b.1 > a.1 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Words of the culture's date and time patterns that carry no value ("de" in es-ES,
+/// "г." in ru-RU, "ч" in bg, 年 in ja-JP): the lenient reader skips them. As in .NET, only
+/// quoted text counts (an unquoted letter such as hy's "թ." is an unknown word), but for
+/// the CJK date suffixes of Chinese, Japanese and Korean.
 fn date_words(culture: &Culture) -> Vec<String> {
     let mut words = Vec::new();
-    for pattern in [culture.long_date_pattern(), culture.month_day_pattern(), culture.year_month_pattern()] {
+    let cjk = culture.long_date_pattern().contains(['年', '년']);
+    let patterns = [
+        culture.long_date_pattern(),
+        culture.month_day_pattern(),
+        culture.year_month_pattern(),
+        culture.short_time_pattern(),
+        culture.long_time_pattern(),
+    ];
+    for pattern in patterns {
         let mut in_quote = false;
         let mut word = String::new();
         for c in pattern.chars() {
             if c == '\'' {
                 if in_quote && !word.trim().is_empty() {
                     words.push(word.trim().to_lowercase());
+                    words.extend(word.split_whitespace().map(str::to_lowercase));
                 }
                 word.clear();
                 in_quote = !in_quote;
             } else if in_quote {
                 word.push(c);
-            } else if c.is_alphabetic() && !"dMyHhmsftgK".contains(c) {
-                words.push(c.to_lowercase().collect());
+            } else if cjk && "年月日時分秒년월일시분초".contains(c) {
+                words.push(c.to_string());
             }
+        }
+    }
+    // The era ("AP 1358-01-14" in lrc, "بعد الهجرة" in ar-SA) carries no value either.
+    for era in [culture.era_name(), culture.abbr_era_name()] {
+        if !era.trim().is_empty() {
+            words.push(era.trim().to_lowercase());
         }
     }
     words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
@@ -366,6 +434,8 @@ fn read_offset(text: &str) -> Option<(i32, usize)> {
 pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Option<Timestamp> {
     let english = Culture::invariant();
     let words = date_words(culture);
+    let postfixes = month_postfixes(culture);
+    let digit_months = culture.month_names().any(|(_, n)| n.starts_with(|c: char| c.is_ascii_digit()));
     let mut nums: Vec<Num> = Vec::new();
     let mut month_name: Option<u32> = None;
     let mut time: Option<(i64, i64, i64, i64)> = None;
@@ -373,6 +443,8 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
     let mut pm: Option<bool> = None;
     let mut zone: Option<Zone> = None;
     let mut iso_8601 = false;
+    // Numbers marked as year, month or day by a CJK suffix (年, 月, 日).
+    let mut suffixed: [Option<Num>; 3] = [None; 3];
     let mut rest = text.trim_matches(is_space);
     if rest.is_empty() {
         return None;
@@ -382,9 +454,31 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             rest = &rest[c.len_utf8()..];
             continue;
         }
+        if c.is_ascii_digit() && digit_months {
+            // A month name that starts with a digit ("3-Kysã" in kgp).
+            if let Some((m, ml)) = longest_name(rest, culture.month_names()) {
+                if month_name.replace(u32::try_from(m).ok()?).is_some() {
+                    return None;
+                }
+                rest = &rest[ml..];
+                continue;
+            }
+        }
         if c.is_ascii_digit() {
             let (num, len) = read_digits(rest);
             rest = &rest[len..];
+            if time.is_none() && len <= 2 && dotted_time(rest, culture) {
+                // "11.12" in a culture whose time separator is '.' (da, fi, id): h.mm[.ss].
+                let (minute, _) = read_digits(&rest[1..]);
+                rest = &rest[3..];
+                let mut second = 0;
+                if rest.starts_with('.') && read_digits(&rest[1..]).1 == 2 {
+                    second = read_digits(&rest[1..]).0.value;
+                    rest = &rest[3..];
+                }
+                time = Some((num.value, minute.value, second, 0));
+                continue;
+            }
             if rest.starts_with(':') && time.is_none() && len <= 2 {
                 // A time: h:mm[:ss[.fffffff]]
                 let (minute, mlen) = read_digits(&rest[1..]);
@@ -413,11 +507,23 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             }
             // A bare hour before an AM/PM designator: "3 PM".
             let after = rest.trim_start_matches(is_space);
-            let designator = [culture.am(), culture.pm(), "AM", "PM"]
-                .into_iter()
-                .any(|d| match_ci(after, d).is_some_and(|l| word_ends(after, l)));
+            // Not a day before a designator that starts the time ("1975/4/1 上午11:30").
+            let designator = [culture.am(), culture.pm(), "AM", "PM"].into_iter().any(|d| {
+                match_ci(after, d).is_some_and(|l| {
+                    word_ends(after, l)
+                        && !after[l..].trim_start_matches(is_space).starts_with(|c: char| c.is_ascii_digit())
+                })
+            });
             if time.is_none() && len <= 2 && designator {
                 hour_only = Some(num.value);
+                continue;
+            }
+            if let Some((field, suffix)) = cjk_suffix(rest) {
+                // 5月26日: the suffix says which field the number is.
+                if suffixed[field].replace(num).is_some() {
+                    return None;
+                }
+                rest = &rest[suffix..];
                 continue;
             }
             nums.push(num);
@@ -469,8 +575,8 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             rest = &rest[len..];
             continue;
         }
-        let month =
-            longest_name(rest, culture.month_names()).or_else(|| longest_name(rest, english.month_names()));
+        let month = month_with_postfix(rest, culture, &postfixes)
+            .or_else(|| longest_name(rest, english.month_names()));
         let day = longest_name(rest, culture.day_names()).or_else(|| longest_name(rest, english.day_names()));
         match (month, day) {
             (Some((m, ml)), day) if day.is_none_or(|(_, dl)| ml >= dl) => {
@@ -487,7 +593,10 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             }
             _ => {}
         }
-        if let Some(len) = words.iter().find_map(|w| match_ci(rest, w)) {
+        // A word that starts with a letter must end where the text's word does: .NET does
+        // not read 日 of "15日星期日" (zh) as the day suffix.
+        let whole_word = |w: &String, len: usize| !w.starts_with(char::is_alphabetic) || word_ends(rest, len);
+        if let Some(len) = words.iter().find_map(|w| match_ci(rest, w).filter(|len| whole_word(w, *len))) {
             rest = &rest[len..];
             continue;
         }
@@ -496,7 +605,12 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
 
     // The date, in the culture's calendar unless it is ISO 8601.
     let calendar = if iso_8601 { Calendar::Gregorian } else { culture.calendar() };
-    let (year, month, day) = resolve_date(&nums, month_name, culture, calendar, today_in(calendar, today))?;
+    let today_here = today_in(calendar, today);
+    let (year, month, day) = if suffixed.iter().any(Option::is_some) {
+        resolve_suffixed(suffixed, &nums, month_name, calendar, today_here)?
+    } else {
+        resolve_date(&nums, month_name, culture, calendar, today_here)?
+    };
     // The time.
     let (mut hour, minute, second, fraction) = match (time, hour_only) {
         (Some(t), None) => t,
@@ -524,6 +638,52 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
         Kind::Unspecified,
     )?;
     with_zone(wall, zone)
+}
+
+/// The CJK date suffix at the start of `rest`, if any: the field it marks (0 year, 1 month,
+/// 2 day) and its length.
+fn cjk_suffix(rest: &str) -> Option<(usize, usize)> {
+    let c = rest.chars().next()?;
+    let field = match c {
+        '年' | '년' => 0,
+        '月' | '월' => 1,
+        '日' | '일' => 2,
+        _ => return None,
+    };
+    // As every word, a suffix must end where the text's word does (.NET refuses
+    // "15日星期日").
+    word_ends(rest, c.len_utf8()).then_some((field, c.len_utf8()))
+}
+
+/// The date of numbers marked by CJK suffixes; at most one unmarked number fills the one
+/// field left (a year of three or more digits, else the day).
+fn resolve_suffixed(
+    suffixed: [Option<Num>; 3],
+    nums: &[Num],
+    month_name: Option<u32>,
+    calendar: Calendar,
+    today: (i32, u32, u32),
+) -> Option<(i32, u32, u32)> {
+    let [mut year, month, mut day] = suffixed;
+    match nums {
+        [] => {}
+        [n] if year.is_none() && (n.digits >= 3 || day.is_some()) => year = Some(*n),
+        [n] if day.is_none() => day = Some(*n),
+        _ => return None,
+    }
+    let month = match (month, month_name) {
+        (Some(m), None) => u32::try_from(m.value).ok()?,
+        (None, Some(m)) => m,
+        (None, None) if day.is_none() => 1,
+        _ => return None,
+    };
+    let year = match year {
+        Some(y) if y.digits <= 2 => calendar.four_digit_year(i32::try_from(y.value).ok()?),
+        Some(y) => i32::try_from(y.value).ok()?,
+        None => today.0,
+    };
+    let day = day.map_or(Some(1), |d| u32::try_from(d.value).ok())?;
+    Some((year, month, day))
 }
 
 fn resolve_date(
@@ -649,6 +809,26 @@ mod tests {
         assert_eq!(p_in("1441-03-25", &c("ar-SA")), Some((2019, 11, 22, 0, 0, 0, 0, U)));
         assert_eq!(p_in("2019-11-22T23:42:03", &c("ar-SA")), Some((2019, 11, 22, 23, 42, 3, 0, U)));
         assert_eq!(p_in("2019-11-22T23:42:03", &c("th-TH")), Some((2019, 11, 22, 23, 42, 3, 0, U)));
+    }
+
+    #[test]
+    fn dotted_times_and_whole_words() {
+        let c = |n: &str| Culture::find(n).unwrap_or_else(Culture::invariant);
+        // .NET's answers.
+        assert_eq!(p_in("søndag den 19. juni 1966 11.12", &c("da")), Some((1966, 6, 19, 11, 12, 0, 0, U)));
+        assert_eq!(p_in("11.12", &c("da")), Some((2024, 6, 1, 11, 12, 0, 0, U)));
+        assert_eq!(p_in("19.06.1966", &c("da")), Some((1966, 6, 19, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("AP 1358-01-14", &c("lrc")), Some((1979, 4, 3, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("1976年8月15日星期日", &c("zh")), None);
+        assert_eq!(p_in("1976年8月15日", &c("zh")), Some((1976, 8, 15, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("5月26日", &c("zh-Hans-HK")), Some((2024, 5, 26, 0, 0, 0, 0, U)));
+        assert_eq!(p_in("1975/4/1 上午11:30", &c("yue")), Some((1975, 4, 1, 11, 30, 0, 0, U)));
+        assert_eq!(p_in("11.12.55", &c("da")), Some((2024, 6, 1, 11, 12, 55, 0, U)));
+        assert_eq!(
+            p_in("1972 оны дөрөвдүгээр сарын 27, Пүрэв гараг", &c("mn")),
+            Some((1972, 4, 27, 0, 0, 0, 0, U))
+        );
+        assert_eq!(p_in("1990 թ. հունվարի 16, երեքշաբթի", &c("hy")), None);
     }
 
     #[test]

@@ -190,10 +190,32 @@ def rule_midpoint(case):
     return dict(o, type="decimal", value=text)
 
 
+def rule_ascii_signs(case):
+    """An ASCII '-' or '+' for the sign of a culture whose ICU sign is another text (U+2212 in sl, sv, fi; a sign
+    behind a direction mark in ar, he, fa): .NET Core 3.1 on ICU refuses it; Windows' NLS data has the hyphen-minus
+    (dotnet/runtime#47524) and .NET 6 accepts it (#47613). The service's answer is .NET's for the text written with
+    the culture's own signs."""
+    o = case["oracle"]
+    d = CULTURES.get(o.get("culture"), {})
+    minus, plus = d.get("NegativeSign", "-"), d.get("PositiveSign", "+")
+    if o["op"] != "parse_number" or (minus, plus) == ("-", "+"):
+        return None
+    text = o["text"].replace("-", "\0").replace("+", plus).replace("\0", minus)
+    return dict(o, text=text) if text != o["text"] else None
+
+
+def rule_digits_and_midpoint(case):
+    """Both of the two rules above: F, N or P without a precision of a double exactly halfway."""
+    o = rule_decimal_digits(case)
+    return o and rule_midpoint(dict(case, oracle=o))
+
+
 RULES = [
     ("dotnet-windows-time-patterns", windows_pattern_request),
     ("dotnet-windows-decimal-digits", rule_decimal_digits),
     ("dotnet-midpoint-rounding", rule_midpoint),
+    ("dotnet-midpoint-rounding", rule_digits_and_midpoint),
+    ("dotnet-ascii-signs", rule_ascii_signs),
 ]
 
 
@@ -203,7 +225,42 @@ def negative_zero(case, expected, got):
     if kind != "value" or not got["ok"] or case["oracle"]["op"] != "format_number":
         return False
     sign = CULTURES.get(case["oracle"]["culture"], {}).get("NegativeSign", "-")
-    return value.startswith(sign) and value[len(sign):] == got["value"] and not re.search(r"[1-9]", got["value"])
+    # The sign may stand after a currency symbol (es-VE 'Bs.S-0,00') or be parentheses (luy-KE '(Ksh0.00)').
+    if re.search(r"[1-9]", got["value"]):
+        return False
+    if sign in value:
+        unsigned = value.replace(sign, "", 1)
+    elif value.startswith("(") and value.endswith(")"):
+        unsigned = value[1:-1]
+    else:
+        return False
+    return unsigned != value and unsigned == got["value"]
+
+
+def double_notation(case, expected, got):
+    """G and R of a double (no precision; R ignores one): the same value written in another notation or with more
+    digits. .NET Core 3.x writes up to 17 integer digits positionally (36300000000000000) and, for some values, more
+    digits than the shortest round trip (9.999999999999999E+22 for 1E+23); flowexpr writes the shortest round-trip
+    digits with E notation from exponent 15, as decided in dotnet-double-notation."""
+    kind, value = expected
+    o = case["oracle"]
+    if kind != "value" or not got["ok"] or o["op"] != "format_number" or o["type"] != "double":
+        return False
+    fmt = o["format"]
+    if not (fmt[:1] in "Rr" or fmt in ("G", "g")):
+        return False
+    d = CULTURES.get(o["culture"], {})
+
+    def number(text):
+        for symbol, ascii_text in [("NegativeSign", "-"), ("PositiveSign", "+"), ("NumberDecimalSeparator", ".")]:
+            text = text.replace(d.get(symbol, ascii_text), ascii_text)
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+    a, b = number(value), number(got["value"])
+    return a is not None and a == b and value != got["value"]
 
 
 def windows_values(case, expected, got):
@@ -299,6 +356,8 @@ def evaluate(cases, oracle, fx):
                 break
         if verdict[0] == "differ" and windows_values(c, expected, g):
             verdict = ("documented", "dotnet-windows-culture-data", ("value", g["value"]), g)
+        if verdict[0] == "differ" and double_notation(c, expected, g):
+            verdict = ("documented", "dotnet-double-notation", ("value", g["value"]), g)
         if verdict[0] == "differ":
             for name, rule in RULES:
                 req = rule(c)

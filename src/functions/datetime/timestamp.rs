@@ -253,6 +253,37 @@ fn date_order(culture: &Culture) -> [u8; 3] {
     }
 }
 
+/// Words quoted between the hour and the minute of the culture's time patterns ("h" of
+/// fr-CA's `HH 'h' mm`).
+fn hour_words(culture: &Culture) -> Vec<String> {
+    let mut out = Vec::new();
+    for pattern in [culture.short_time_pattern(), culture.long_time_pattern()] {
+        let Some(at) = pattern.find(['H', 'h']) else { continue };
+        let after = pattern[at..].trim_start_matches(['H', 'h']).trim_start();
+        if let Some(quoted) = after.strip_prefix('\'') {
+            if let Some(end) = quoted.find('\'') {
+                let word = quoted[..end].trim();
+                if !word.is_empty() && !out.iter().any(|w| w == word) {
+                    out.push(word.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// After an hour: one of `words`, then two digits of minutes; the minutes and the bytes read.
+fn worded_time(rest: &str, words: &[String]) -> Option<(i64, usize)> {
+    let after = rest.trim_start_matches(is_space);
+    let len = words.iter().find_map(|w| match_ci(after, w))?;
+    let digits = after[len..].trim_start_matches(is_space);
+    let (minute, mlen) = read_digits(digits);
+    if mlen != 2 || !word_ends(digits, mlen) {
+        return None;
+    }
+    Some((minute.value, rest.len() - digits.len() + mlen))
+}
+
 /// Text quoted right after `MMMM` in the culture's date patterns: .NET reads it as part of
 /// the month name (mn: `MMMM'ын'` writes "дөрөвдүгээр сарын").
 fn month_postfixes(culture: &Culture) -> Vec<String> {
@@ -435,7 +466,11 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
     let english = Culture::invariant();
     let words = date_words(culture);
     let postfixes = month_postfixes(culture);
-    let digit_months = culture.month_names().any(|(_, n)| n.starts_with(|c: char| c.is_ascii_digit()));
+    let hour_words = hour_words(culture);
+    // ("12", dz's abbreviated genitive December, is a number.)
+    let digit_months = culture
+        .month_names()
+        .any(|(_, n)| n.starts_with(|c: char| c.is_ascii_digit()) && n.contains(char::is_alphabetic));
     let mut nums: Vec<Num> = Vec::new();
     let mut month_name: Option<u32> = None;
     let mut time: Option<(i64, i64, i64, i64)> = None;
@@ -456,7 +491,8 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
         }
         if c.is_ascii_digit() && digit_months {
             // A month name that starts with a digit ("3-Kysã" in kgp).
-            if let Some((m, ml)) = longest_name(rest, culture.month_names()) {
+            let worded = culture.month_names().filter(|(_, n)| n.contains(char::is_alphabetic));
+            if let Some((m, ml)) = longest_name(rest, worded) {
                 if month_name.replace(u32::try_from(m).ok()?).is_some() {
                     return None;
                 }
@@ -467,6 +503,12 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
         if c.is_ascii_digit() {
             let (num, len) = read_digits(rest);
             rest = &rest[len..];
+            if let Some((minute, used)) = time.is_none().then(|| worded_time(rest, &hour_words)).flatten() {
+                // "23 h29" in fr-CA ('HH 'h' mm'): the word between hour and minute.
+                rest = &rest[used..];
+                time = Some((num.value, minute, 0, 0));
+                continue;
+            }
             if time.is_none() && len <= 2 && dotted_time(rest, culture) {
                 // "11.12" in a culture whose time separator is '.' (da, fi, id): h.mm[.ss].
                 let (minute, _) = read_digits(&rest[1..]);
@@ -611,7 +653,10 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
     } else {
         resolve_date(&nums, month_name, culture, calendar, today_here)?
     };
-    // The time.
+    // The time; an AM/PM designator needs one (.NET refuses "11 12 AM").
+    if pm.is_some() && time.is_none() && hour_only.is_none() {
+        return None;
+    }
     let (mut hour, minute, second, fraction) = match (time, hour_only) {
         (Some(t), None) => t,
         (None, Some(h)) => (h, 0, 0, 0),
@@ -829,6 +874,9 @@ mod tests {
             Some((1972, 4, 27, 0, 0, 0, 0, U))
         );
         assert_eq!(p_in("1990 թ. հունվարի 16, երեքշաբթի", &c("hy")), None);
+        assert_eq!(p_in("mardi 20 septembre 2011 23 h29", &c("fr-CA")), Some((2011, 9, 20, 23, 29, 0, 0, U)));
+        assert_eq!(p_in("2007-09-13 12:54:21 སྔ་ཆ་", &c("dz")), Some((2007, 9, 13, 0, 54, 21, 0, U)));
+        assert_eq!(p_in(" 11  12 སྔ་ཆ་", &c("dz")), None);
     }
 
     #[test]

@@ -340,7 +340,8 @@ fn standard(
                 format!("{}{body}", culture.negative_sign())
             })
         }
-        'G' => Ok(general(n, precision.filter(|p| *p > 0), letter == 'g', culture)),
+        // G0 is G without a precision, but for a decimal's trailing zeros (G keeps them).
+        'G' => Ok(general(n, precision, letter == 'g', culture)),
         'P' => {
             let p = precision.unwrap_or(2);
             let mut d = digits_of(n, Mode::Exact);
@@ -356,9 +357,8 @@ fn standard(
             })
         }
         'R' => match n {
-            // .NET takes no precision after R for integers, and no R at all for decimals.
-            Number::Decimal(_) => Err(InvalidFormat),
-            Number::Int(_) if precision.is_some() => Err(InvalidFormat),
+            // R is for doubles only: .NET refuses it for integers and decimals.
+            Number::Decimal(_) | Number::Int(_) => Err(InvalidFormat),
             _ => Ok(general(n, None, letter == 'r', culture)),
         },
         'X' => {
@@ -376,7 +376,8 @@ fn standard(
 
 /// `G`: fixed or scientific notation, whichever is shorter by .NET's rule, without
 /// trailing zeros.
-fn general(n: Number, precision: Option<usize>, lower: bool, culture: &Culture) -> String {
+fn general(n: Number, given: Option<usize>, lower: bool, culture: &Culture) -> String {
+    let precision = given.filter(|p| *p > 0);
     let (mut d, p) = match (n, precision) {
         (Number::Float(_), None) => (digits_of(n, Mode::Shortest), 15),
         (Number::Float(_), Some(p)) => (digits_of(n, Mode::Significant(p)), p),
@@ -404,8 +405,9 @@ fn general(n: Number, precision: Option<usize>, lower: bool, culture: &Culture) 
         s
     };
     if let Number::Decimal(dec) = n {
-        // A decimal keeps its trailing zeros in G without precision: 5.0 stays "5.0".
-        if precision.is_none() {
+        // A decimal keeps its trailing zeros in G without precision: 5.0 stays "5.0"
+        // (G0 drops them, as .NET does).
+        if given.is_none() {
             let text = dec.abs().to_string().replace('.', culture.decimal_separator());
             return sign(&d, &text, culture);
         }
@@ -819,6 +821,11 @@ mod tests {
             (F(0.1 + 0.2), "R", "", "0.30000000000000004"),
             (F(1.5e300), "R", "", "1.5E+300"),
             (F(1.5), "R", "de-DE", "1,5"),
+            // .NET: R is for doubles only; G0 drops a decimal's trailing zeros, G keeps them.
+            (I(62), "R", "", "<invalid>"),
+            (I(-1), "r", "en-US", "<invalid>"),
+            (dec("2.50"), "G0", "", "2.5"),
+            (dec("2.50"), "G", "", "2.50"),
             (I(255), "X", "", "FF"),
             (I(255), "x4", "", "00ff"),
             (I(-1), "X", "", "FFFFFFFFFFFFFFFF"),

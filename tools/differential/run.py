@@ -59,9 +59,11 @@ class Oracle:
 
 
 class Flowexpr:
-    def __init__(self):
-        subprocess.run(["cargo", "build", "--quiet", "--example", "differential_answers"], cwd=ROOT, check=True)
-        self.binary = os.path.join(ROOT, "target", "debug", "examples", "differential_answers")
+    def __init__(self, binary=None):
+        if binary is None:
+            subprocess.run(["cargo", "build", "--quiet", "--example", "differential_answers"], cwd=ROOT, check=True)
+            binary = os.path.join(ROOT, "target", "debug", "examples", "differential_answers")
+        self.binary = binary
 
     def ask(self, exprs):
         lines = "\n".join(json.dumps({"id": i, "expr": e}, ensure_ascii=False) for i, e in enumerate(exprs))
@@ -404,6 +406,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "differential"))
     ap.add_argument("--export", action="store_true", help="rewrite tests/conformance/dotnet-cases.jsonl")
     ap.add_argument("--areas", default="", help="comma-separated areas to run (default: all)")
+    ap.add_argument("--fixed-since", metavar="BINARY",
+                    help="an older build of examples/differential_answers: --export also keeps the cases it got wrong "
+                         "that flowexpr now gets right")
     args = ap.parse_args()
     if not args.oracle:
         sys.exit("give the dotnet-oracle folder with --oracle or $DOTNET_ORACLE")
@@ -485,13 +490,18 @@ def main():
     print("\n".join(lines[:len(counts) + 12]))
     print(f"report: {os.path.join(args.out, 'report.md')}")
     if args.export:
-        export(cases, results, minimised, final, rng)
+        fixed = []
+        if args.fixed_since:
+            before = evaluate(cases, oracle, Flowexpr(args.fixed_since))
+            fixed = [(c, r) for c, r, b in zip(cases, results, before) if b[0] == "differ" and r[0] != "differ"]
+            print(f"{len(fixed)} cases fixed since {args.fixed_since}")
+        export(cases, results, minimised, final, rng, fixed)
 
 
-def export(cases, results, minimised, final, rng):
-    """Writes the cases `cargo test` keeps: the minimised differences flowexpr now gets right, the documented
-    differences (with the service's value) and a sample of each area. A case whose answer depends on today's
-    date (a parsed time without a date) is left out."""
+def export(cases, results, minimised, final, rng, fixed=()):
+    """Writes the cases `cargo test` keeps: the minimised differences flowexpr now gets right, the cases an older
+    build got wrong (`fixed`, at most 60 of each kind), the documented differences (with the service's value) and a
+    sample of each area. A case whose answer depends on today's date (a parsed time without a date) is left out."""
     by_area = defaultdict(list)
     for c, r in zip(cases, results):
         if r[0] != "differ" and not c.get("today"):
@@ -502,6 +512,18 @@ def export(cases, results, minimised, final, rng):
         chosen += rng.sample(items, min(len(items), 150)) + documented[:40]
     # (a sample per area, plus documented differences so each decision is exercised)
     chosen += [(c, r) for c, r in zip(minimised, final) if r[0] != "differ" and not c.get("today")]
+    # Of each kind of fix (area, operation, format), at most 60, one language after another.
+    kinds = defaultdict(lambda: defaultdict(list))
+    for c, r in fixed:
+        if not c.get("today"):
+            kind = (c["area"], c["oracle"]["op"], c["oracle"].get("format"))
+            kinds[kind][(c.get("culture") or "").split("-")[0]].append((c, r))
+    for languages in kinds.values():
+        queues = [list(items) for _, items in sorted(languages.items())]
+        taken = []
+        while len(taken) < 60 and any(queues):
+            taken += [q.pop(0) for q in queues if q][:60 - len(taken)]
+        chosen += taken
     seen = set()
     path = os.path.join(ROOT, "tests", "conformance", "dotnet-cases.jsonl")
     with open(path, "w", encoding="utf-8") as f:

@@ -6,6 +6,8 @@
 //! converted to UTC on reading and keeps the kind `Local`, so the round-trip format writes
 //! it back with the offset `+00:00` (as the hosted service does).
 
+use std::cell::OnceCell;
+
 use chrono::{Datelike, NaiveDate};
 
 use crate::culture::{Calendar, CalendarDate, Culture};
@@ -255,7 +257,7 @@ fn date_order(culture: &Culture) -> [u8; 3] {
 
 /// Words quoted between the hour and the minute of the culture's time patterns ("h" of
 /// fr-CA's `HH 'h' mm`).
-fn hour_words(culture: &Culture) -> Vec<String> {
+fn hour_words_of(culture: &Culture) -> Vec<String> {
     let mut out = Vec::new();
     for pattern in [culture.short_time_pattern(), culture.long_time_pattern()] {
         let Some(at) = pattern.find(['H', 'h']) else { continue };
@@ -464,13 +466,12 @@ fn read_offset(text: &str) -> Option<(i32, usize)> {
 /// the culture's AM/PM designators, and time alone (on `today`).
 pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Option<Timestamp> {
     let english = Culture::invariant();
-    let words = date_words(culture);
-    let postfixes = month_postfixes(culture);
-    let hour_words = hour_words(culture);
-    // ("12", dz's abbreviated genitive December, is a number.)
-    let digit_months = culture
-        .month_names()
-        .any(|(_, n)| n.starts_with(|c: char| c.is_ascii_digit()) && n.contains(char::is_alphabetic));
+    // What the culture's patterns and names say, worked out only when the text needs it:
+    // an ISO 8601 timestamp (the common case) needs none of it.
+    let words = OnceCell::new();
+    let postfixes = OnceCell::new();
+    let hour_words = OnceCell::new();
+    let digit_months = OnceCell::new();
     let mut nums: Vec<Num> = Vec::new();
     let mut month_name: Option<u32> = None;
     let mut time: Option<(i64, i64, i64, i64)> = None;
@@ -489,7 +490,19 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             rest = &rest[c.len_utf8()..];
             continue;
         }
-        if c.is_ascii_digit() && digit_months {
+        let glued_word = || {
+            let after = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            after.trim_start_matches('-').starts_with(char::is_alphabetic)
+        };
+        // ("12", dz's abbreviated genitive December, is a number.)
+        let has_digit_months = || {
+            *digit_months.get_or_init(|| {
+                culture.month_names().any(|(_, n)| {
+                    n.starts_with(|c: char| c.is_ascii_digit()) && n.contains(char::is_alphabetic)
+                })
+            })
+        };
+        if c.is_ascii_digit() && glued_word() && has_digit_months() {
             // A month name that starts with a digit ("3-Kysã" in kgp).
             let worded = culture.month_names().filter(|(_, n)| n.contains(char::is_alphabetic));
             if let Some((m, ml)) = longest_name(rest, worded) {
@@ -503,7 +516,10 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
         if c.is_ascii_digit() {
             let (num, len) = read_digits(rest);
             rest = &rest[len..];
-            if let Some((minute, used)) = time.is_none().then(|| worded_time(rest, &hour_words)).flatten() {
+            let word_follows = rest.trim_start_matches(is_space).starts_with(char::is_alphabetic);
+            let worded = (time.is_none() && word_follows)
+                .then(|| worded_time(rest, hour_words.get_or_init(|| hour_words_of(culture))));
+            if let Some((minute, used)) = worded.flatten() {
                 // "23 h29" in fr-CA ('HH 'h' mm'): the word between hour and minute.
                 rest = &rest[used..];
                 time = Some((num.value, minute, 0, 0));
@@ -550,12 +566,15 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             // A bare hour before an AM/PM designator: "3 PM".
             let after = rest.trim_start_matches(is_space);
             // Not a day before a designator that starts the time ("1975/4/1 上午11:30").
-            let designator = [culture.am(), culture.pm(), "AM", "PM"].into_iter().any(|d| {
-                match_ci(after, d).is_some_and(|l| {
-                    word_ends(after, l)
-                        && !after[l..].trim_start_matches(is_space).starts_with(|c: char| c.is_ascii_digit())
-                })
-            });
+            let designator = word_follows
+                && [culture.am(), culture.pm(), "AM", "PM"].into_iter().any(|d| {
+                    match_ci(after, d).is_some_and(|l| {
+                        word_ends(after, l)
+                            && !after[l..]
+                                .trim_start_matches(is_space)
+                                .starts_with(|c: char| c.is_ascii_digit())
+                    })
+                });
             if time.is_none() && len <= 2 && designator {
                 hour_only = Some(num.value);
                 continue;
@@ -617,7 +636,7 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             rest = &rest[len..];
             continue;
         }
-        let month = month_with_postfix(rest, culture, &postfixes)
+        let month = month_with_postfix(rest, culture, postfixes.get_or_init(|| month_postfixes(culture)))
             .or_else(|| longest_name(rest, english.month_names()));
         let day = longest_name(rest, culture.day_names()).or_else(|| longest_name(rest, english.day_names()));
         match (month, day) {
@@ -638,6 +657,7 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
         // A word that starts with a letter must end where the text's word does: .NET does
         // not read 日 of "15日星期日" (zh) as the day suffix.
         let whole_word = |w: &String, len: usize| !w.starts_with(char::is_alphabetic) || word_ends(rest, len);
+        let words = words.get_or_init(|| date_words(culture));
         if let Some(len) = words.iter().find_map(|w| match_ci(rest, w).filter(|len| whole_word(w, *len))) {
             rest = &rest[len..];
             continue;

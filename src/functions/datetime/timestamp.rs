@@ -490,9 +490,10 @@ pub(crate) fn parse(text: &str, culture: &Culture, today: (i32, u32, u32)) -> Op
             rest = &rest[c.len_utf8()..];
             continue;
         }
+        // Digits, a hyphen and a letter, as in kgp's "3-Kysã" (not ISO 8601's "08T10").
         let glued_word = || {
             let after = rest.trim_start_matches(|c: char| c.is_ascii_digit());
-            after.trim_start_matches('-').starts_with(char::is_alphabetic)
+            after.strip_prefix('-').is_some_and(|w| w.starts_with(char::is_alphabetic))
         };
         // ("12", dz's abbreviated genitive December, is a number.)
         let has_digit_months = || {

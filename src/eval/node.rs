@@ -213,7 +213,7 @@ fn eval_member(state: &mut State<'_>, node: &MemberNode) -> Result<Value> {
             }
         },
     };
-    select(state, node, &target, &key)
+    select(state, node, &target, &key, None)
 }
 
 enum KeyRef<'k> {
@@ -222,7 +222,15 @@ enum KeyRef<'k> {
     Index(i64),
 }
 
-fn select(state: &State<'_>, node: &MemberNode, target: &Value, key: &KeyRef<'_>) -> Result<Value> {
+/// Selects one member. `path` is the designer path key this selection is a step of, for
+/// the error message.
+fn select(
+    state: &State<'_>,
+    node: &MemberNode,
+    target: &Value,
+    key: &KeyRef<'_>,
+    path: Option<&str>,
+) -> Result<Value> {
     let name: &str = match key {
         KeyRef::Name(n) => n,
         KeyRef::Owned(n) => n,
@@ -233,8 +241,10 @@ fn select(state: &State<'_>, node: &MemberNode, target: &Value, key: &KeyRef<'_>
         (Value::Object(_) | Value::Binary(_), KeyRef::Name(_) | KeyRef::Owned(_)) => {
             match target.member(name) {
                 Some(v) => Ok(v),
+                // Only a miss pays for the designer-path rule, so plain keys stay as fast.
+                None if name.contains('/') => select_path(state, node, target, name),
                 None if node.null_safe => Ok(Value::Null),
-                None => Err(missing_property(state, node, target, name)),
+                None => Err(missing_property(state, node, target, name, path)),
             }
         }
         (Value::Object(o), KeyRef::Index(i)) => {
@@ -242,7 +252,7 @@ fn select(state: &State<'_>, node: &MemberNode, target: &Value, key: &KeyRef<'_>
             match o.get_ci(&name) {
                 Some(v) => Ok(v.clone()),
                 None if node.null_safe => Ok(Value::Null),
-                None => Err(missing_property(state, node, target, &name)),
+                None => Err(missing_property(state, node, target, &name, path)),
             }
         }
         (Value::Array(items), KeyRef::Index(i)) => match target.index(*i) {
@@ -281,14 +291,45 @@ fn select(state: &State<'_>, node: &MemberNode, target: &Value, key: &KeyRef<'_>
     }
 }
 
-fn missing_property(state: &State<'_>, node: &MemberNode, target: &Value, name: &str) -> Error {
+/// A designer path key: Power Automate's designer writes `x?['body/value']` for
+/// `x?['body']?['value']`. The rule, in this one place: a member whose name is the whole key
+/// wins; otherwise the key is read one `/`-separated segment at a time, and at each step a
+/// member named by all that is left wins again (`{"a": {"b/c": 1}}` reads `'a/b/c'` as 1).
+/// Every step is `?['segment']` or `['segment']` as written, so null-safety carries through.
+/// The caller has looked `path` up in `target` and found nothing.
+fn select_path(state: &State<'_>, node: &MemberNode, target: &Value, path: &str) -> Result<Value> {
+    let mut current = target.clone();
+    let mut rest = path;
+    while let Some((head, tail)) = rest.split_once('/') {
+        current = select(state, node, &current, &KeyRef::Name(head), Some(path))?;
+        if let Some(v) = current.member(tail) {
+            return Ok(v);
+        }
+        if current.is_null() && node.null_safe {
+            return Ok(Value::Null);
+        }
+        rest = tail;
+    }
+    select(state, node, &current, &KeyRef::Name(rest), Some(path))
+}
+
+fn missing_property(
+    state: &State<'_>,
+    node: &MemberNode,
+    target: &Value,
+    name: &str,
+    path: Option<&str>,
+) -> Error {
     let available: Vec<String> = match target {
         Value::Object(o) => o.keys().take(20).map(|k| k.to_string()).collect(),
         Value::Binary(_) => vec!["$content-type".into(), "$content".into()],
         _ => Vec::new(),
     };
-    let mut detail =
-        format!("property '{name}' doesn't exist, available properties are '{}'", available.join(", "));
+    let within = path.map(|p| format!(" (read as a step of the path '{p}')")).unwrap_or_default();
+    let mut detail = format!(
+        "property '{name}'{within} doesn't exist, available properties are '{}'",
+        available.join(", ")
+    );
     if let Value::Object(o) = target {
         if o.len() > 20 {
             detail.push_str(&format!(" (and {} more)", o.len() - 20));
@@ -305,4 +346,67 @@ fn member_error(state: &State<'_>, node: &MemberNode, detail: String) -> Error {
         format!("The template language expression '{text}' cannot be evaluated because {detail}."),
     )
     .with_span(node.accessor)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::eval::{Engine, RunContext};
+
+    /// A value with designer-style nesting, a literal `a/b` key and a literal key one level
+    /// down (`a` → `c/d`).
+    const DATA: &str = r#"{"variables": {"x": {
+        "body": {"value": [1, 2], "ID": 7, "resourceData": {"responseId": "r1"}, "@odata.id": "u"},
+        "a/b": "literal", "a": {"b": "nested", "c/d": "inner literal", "c": {"d": "deep"}, "e": {"f": "ef"}},
+        "n": null, "s": "text"}}}"#;
+
+    fn eval(expression: &str) -> String {
+        let ctx = RunContext::from_json_str(DATA).unwrap_or_else(|e| panic!("{e}"));
+        match Engine::new().eval(expression, &ctx) {
+            Ok(v) => v.to_string(),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[test]
+    fn designer_path_keys_read_nested_members() {
+        let cases = [
+            ("variables('x')?['body/value']", "[1,2]"),
+            ("variables('x')?['body/ID']", "7"),
+            ("variables('x')['body/ID']", "7"),
+            ("variables('x')?['body/resourceData/responseId']", r#""r1""#),
+            ("variables('x')?['body/@odata.id']", r#""u""#),
+            ("variables('x')?['BODY/id']", "7"),
+            ("variables('x')?[concat('body', '/', 'ID')]", "7"),
+            ("length(variables('x')?['body/value'])", "2"),
+            // A member named by the whole key, or by all that is left of it, wins.
+            ("variables('x')?['a/b']", r#""literal""#),
+            ("variables('x')?['a/c/d']", r#""inner literal""#),
+            ("variables('x')?['a/e/f']", r#""ef""#),
+            // Null-safe steps read a missing member, or a null on the way, as null.
+            ("variables('x')?['body/nope']", "null"),
+            ("variables('x')?['nope/value']", "null"),
+            ("variables('x')?['n/value']", "null"),
+            ("variables('x')?['body/']", "null"),
+        ];
+        for (expression, expected) in cases {
+            assert_eq!(eval(expression), expected, "{expression}");
+        }
+    }
+
+    #[test]
+    fn designer_path_keys_fail_like_the_steps_they_stand_for() {
+        let cases = [
+            (
+                "variables('x')['body/nope']",
+                "property 'nope' (read as a step of the path 'body/nope') doesn't exist",
+            ),
+            ("variables('x')['n/value']", "Property selection is not supported on values of type 'Null'"),
+            ("variables('x')?['s/length']", "Property selection is not supported on values of type 'String'"),
+            ("variables('x')?['body/value/0']", "Array elements can only be selected using an integer index"),
+        ];
+        for (expression, expected) in cases {
+            let got = eval(expression);
+            assert!(got.starts_with("error:") && got.contains(expected), "{expression}: {got}");
+        }
+    }
 }

@@ -181,6 +181,30 @@ fn eval_call(state: &mut State<'_>, node: &CallNode) -> Result<Value> {
     result.map_err(|e| e.with_span(node.span))
 }
 
+/// Calls `function` with values already evaluated (see [`Engine::call`]). A lazy function
+/// receives them as constants.
+///
+/// [`Engine::call`]: super::Engine::call
+pub(super) fn call_with_values(
+    state: &mut State<'_>,
+    function: &'static Function,
+    values: &[Value],
+) -> Result<Value> {
+    let span = Span::new(0, 0);
+    let spans: Box<[Span]> = values.iter().map(|_| span).collect();
+    if let Imp::Eager(f) = function.imp {
+        // Called directly, so that its errors carry no made-up position.
+        state.charge(values.len() as u64)?;
+        return f(
+            &mut Call { function, span, state },
+            Args { function: function.name, values, spans: &spans },
+        );
+    }
+    let args: Box<[Node]> = values.iter().map(|v| Node::Const(v.clone(), span)).collect();
+    let node = CallNode { callee: Callee::Known(function), args, constants: None, arg_spans: spans, span };
+    eval_call(state, &node)
+}
+
 #[inline]
 fn call_eager(
     f: functions::EagerFn,

@@ -602,12 +602,7 @@ impl<'w> RunState<'w> {
                 };
                 let mut chosen = None;
                 for (i, case) in cases.iter().enumerate() {
-                    match super::condition::call_function(
-                        &self.engine,
-                        "equals",
-                        &[value.clone(), case.value.clone()],
-                        &ctx,
-                    ) {
+                    match self.engine.call("equals", &[value.clone(), case.value.clone()], &ctx) {
                         Ok(Value::Bool(true)) => {
                             chosen = Some(i);
                             break;

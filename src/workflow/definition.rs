@@ -941,7 +941,7 @@ impl Loader<'_> {
                     }
                     for (case_name, c) in cs {
                         let cp = child_pointer(&format!("{pointer}/cases"), case_name);
-                        let value = c.member("case").ok_or_else(|| {
+                        let mut value = c.member("case").ok_or_else(|| {
                             definition_error(&cp, format!("case '{case_name}' needs a \"case\" value"))
                         })?;
                         if !matches!(
@@ -954,12 +954,15 @@ impl Loader<'_> {
                             ));
                         }
                         if let Value::String(s) = &value {
-                            if s.starts_with('@') && !s.starts_with("@@") {
+                            // The template rule decides, so `"@@x"` is the constant `@x`.
+                            let Ok(crate::syntax::Template::Literal(text)) = crate::syntax::parse_template(s)
+                            else {
                                 return Err(definition_error(
                                     &format!("{cp}/case"),
                                     "a case value must be a constant, not an expression",
                                 ));
-                            }
+                            };
+                            value = Value::from(text);
                         }
                         if cases.iter().any(|x: &Case| x.value == value) {
                             return Err(definition_error(

@@ -153,6 +153,20 @@ pub const RUNNABLE_TYPES: &[&str] = &[
     "Response",
 ];
 
+/// The kinds of `Expression` actions (the built-in Date Time and Text Functions operations)
+/// the runner performs itself; the runner's table (`workflow/expression.rs`) is tested to
+/// hold the same.
+pub const EXPRESSION_KINDS: &[&str] = &[
+    "AddToTime",
+    "ConvertTimeZone",
+    "CurrentTime",
+    "GetFutureTime",
+    "GetPastTime",
+    "SubtractFromTime",
+    "IndexOf",
+    "Substring",
+];
+
 /// Action types that exist only in the hosted service (they can be mocked locally).
 pub const HOSTED_ONLY_TYPES: &[&str] = &[
     "ApiConnection",
@@ -192,7 +206,6 @@ pub const HOSTED_ONLY_TYPES: &[&str] = &[
     "X12Decode",
     "EdifactEncode",
     "EdifactDecode",
-    "Expression",
     "ParseDocumentWithMetadata",
     "ChunkTextWithMetadata",
 ];
@@ -627,6 +640,22 @@ impl Checker<'_> {
         };
         let p = format!("{pointer}/type");
         if RUNNABLE_TYPES.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
+            return;
+        }
+        if kind.eq_ignore_ascii_case("Expression") {
+            let operation = action.get("kind").and_then(Json::as_str).unwrap_or_default();
+            if !EXPRESSION_KINDS.iter().any(|k| k.eq_ignore_ascii_case(operation)) {
+                self.report(
+                    Severity::Warning,
+                    "unknown-expression-kind",
+                    format!(
+                        "an Expression action of kind '{operation}' cannot run locally (give it a mock); the runner performs {}",
+                        EXPRESSION_KINDS.join(", ")
+                    ),
+                    &format!("{pointer}/kind"),
+                    None,
+                );
+            }
             return;
         }
         if HOSTED_ONLY_TYPES.iter().any(|t| t.eq_ignore_ascii_case(kind)) {

@@ -290,6 +290,10 @@ pub(crate) enum Kind {
     Terminate,
     Wait,
     Response,
+    /// A built-in Date Time or Text Functions operation, which the runner performs itself.
+    Expression {
+        operation: &'static super::expression::Operation,
+    },
     /// `None` when the action's definition is not valid (listed in `Workflow::invalid`).
     Http {
         action: Option<crate::runtime::HttpAction>,
@@ -1092,6 +1096,23 @@ impl Loader<'_> {
             "response" => {
                 here("a Foreach or Until loop", !scope.in_foreach && !scope.in_until)?;
                 Kind::Response
+            }
+            "expression" => {
+                let kind = get_str(o, "kind").unwrap_or_default();
+                match super::expression::operation(&kind) {
+                    Some(operation) => Kind::Expression { operation },
+                    None => {
+                        self.unsupported.push(UnsupportedAction {
+                            name: name.to_string(),
+                            type_name: format!(
+                                "Expression of kind '{kind}'; the runner performs the kinds {}",
+                                super::expression::known_kinds()
+                            ),
+                            pointer: format!("{pointer}/kind"),
+                        });
+                        Kind::Unsupported
+                    }
+                }
             }
             "http" => match crate::runtime::HttpAction::from_value_with(name, raw, engine) {
                 Ok(action) => Kind::Http { action: Some(action) },

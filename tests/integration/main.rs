@@ -22,6 +22,7 @@ mod http_cli;
 mod http_support;
 mod properties;
 mod repl_pty;
+mod semantics;
 mod workflow;
 mod workflow_cli;
 mod workflow_e2e;

@@ -47,6 +47,9 @@ pub(crate) struct MemberNode {
 
 enum Key {
     Name(Str),
+    /// A literal key with a `/`: perhaps a designer path (`'body/value'`), decided at
+    /// compile time so that plain keys never look for one.
+    Path(Str),
     Index(i64),
     Dynamic(Node),
 }
@@ -97,6 +100,7 @@ pub(super) fn compile(engine: &Engine, expr: &Expr) -> Node {
             let key = match &m.key {
                 MemberKey::Dot(name) => Key::Name(Str::from(name.as_str())),
                 MemberKey::Index(e) => match &e.kind {
+                    ExprKind::String(s) if s.contains('/') => Key::Path(Str::from(s.as_str())),
                     ExprKind::String(s) => Key::Name(Str::from(s.as_str())),
                     ExprKind::Int(i) => Key::Index(*i),
                     _ => Key::Dynamic(compile(engine, e)),
@@ -221,6 +225,7 @@ fn eval_member(state: &mut State<'_>, node: &MemberNode) -> Result<Value> {
     let target = eval(state, &node.target)?;
     let key = match &node.key {
         Key::Name(name) => KeyRef::Name(name),
+        Key::Path(name) => KeyRef::Path(name),
         Key::Index(i) => KeyRef::Index(*i),
         Key::Dynamic(expr) => match eval(state, expr)? {
             Value::String(s) => KeyRef::Owned(s),
@@ -237,38 +242,34 @@ fn eval_member(state: &mut State<'_>, node: &MemberNode) -> Result<Value> {
             }
         },
     };
-    select(state, node, &target, &key, None)
+    select(state, node, &target, &key)
 }
 
 enum KeyRef<'k> {
     Name(&'k str),
+    Path(&'k str),
     Owned(Str),
     Index(i64),
 }
 
-/// Selects one member. `path` is the designer path key this selection is a step of, for
-/// the error message.
-fn select(
-    state: &State<'_>,
-    node: &MemberNode,
-    target: &Value,
-    key: &KeyRef<'_>,
-    path: Option<&str>,
-) -> Result<Value> {
+fn select(state: &State<'_>, node: &MemberNode, target: &Value, key: &KeyRef<'_>) -> Result<Value> {
     let name: &str = match key {
-        KeyRef::Name(n) => n,
+        KeyRef::Name(n) | KeyRef::Path(n) => n,
         KeyRef::Owned(n) => n,
         KeyRef::Index(_) => "",
     };
     match (target, key) {
         (Value::Null, _) if node.null_safe => Ok(Value::Null),
-        (Value::Object(_) | Value::Binary(_), KeyRef::Name(_) | KeyRef::Owned(_)) => {
+        (Value::Object(_) | Value::Binary(_), KeyRef::Name(_) | KeyRef::Path(_) | KeyRef::Owned(_)) => {
             match target.member(name) {
                 Some(v) => Ok(v),
-                // Only a miss pays for the designer-path rule, so plain keys stay as fast.
-                None if name.contains('/') => select_path(state, node, target, name),
+                // Only a miss of a key with a `/` pays for the designer-path rule; literal
+                // keys were sorted at compile time, computed ones are looked at here.
+                None if matches!(key, KeyRef::Path(_)) || matches!(key, KeyRef::Owned(k) if k.contains('/')) => {
+                    select_path(state, node, target, name)
+                }
                 None if node.null_safe => Ok(Value::Null),
-                None => Err(missing_property(state, node, target, name, path)),
+                None => Err(missing_property(state, node, target, name, None)),
             }
         }
         (Value::Object(o), KeyRef::Index(i)) => {
@@ -276,7 +277,7 @@ fn select(
             match o.get_ci(&name) {
                 Some(v) => Ok(v.clone()),
                 None if node.null_safe => Ok(Value::Null),
-                None => Err(missing_property(state, node, target, &name, path)),
+                None => Err(missing_property(state, node, target, &name, None)),
             }
         }
         (Value::Array(items), KeyRef::Index(i)) => match target.index(*i) {
@@ -325,7 +326,7 @@ fn select_path(state: &State<'_>, node: &MemberNode, target: &Value, path: &str)
     let mut current = target.clone();
     let mut rest = path;
     while let Some((head, tail)) = rest.split_once('/') {
-        current = select(state, node, &current, &KeyRef::Name(head), Some(path))?;
+        current = path_step(state, node, &current, head, path)?;
         if let Some(v) = current.member(tail) {
             return Ok(v);
         }
@@ -334,7 +335,25 @@ fn select_path(state: &State<'_>, node: &MemberNode, target: &Value, path: &str)
         }
         rest = tail;
     }
-    select(state, node, &current, &KeyRef::Name(rest), Some(path))
+    path_step(state, node, &current, rest, path)
+}
+
+/// One segment of a designer path: `select` with an error that names the path.
+fn path_step(
+    state: &State<'_>,
+    node: &MemberNode,
+    current: &Value,
+    segment: &str,
+    path: &str,
+) -> Result<Value> {
+    match current {
+        Value::Object(_) | Value::Binary(_) => match current.member(segment) {
+            Some(v) => Ok(v),
+            None if node.null_safe => Ok(Value::Null),
+            None => Err(missing_property(state, node, current, segment, Some(path))),
+        },
+        _ => select(state, node, current, &KeyRef::Name(segment)),
+    }
 }
 
 fn missing_property(

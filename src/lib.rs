@@ -39,6 +39,8 @@ pub mod functions;
 pub mod limits;
 pub mod mime;
 #[cfg(feature = "http")]
+pub mod project;
+#[cfg(feature = "http")]
 pub mod runtime;
 pub mod syntax;
 pub mod template;

@@ -64,6 +64,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds a finding found by other means (the runner's loader, the export's settings),
+    /// placed by its JSON pointer in the file; keeps file order.
+    pub fn add(&mut self, severity: Severity, code: &'static str, message: String, pointer: &str) {
+        let span = Positions::index(&self.text).nearest(pointer).map(|p| {
+            let end = if p.end > p.value && p.end - p.value < 200 { p.end } else { p.value + 1 };
+            Span::new(p.value, end)
+        });
+        self.findings.push(Finding { severity, code, message, pointer: pointer.to_string(), span });
+        self.sort();
+    }
+
+    fn sort(&mut self) {
+        self.findings
+            .sort_by_key(|f| (f.span.map_or(usize::MAX, |s| s.start), std::cmp::Reverse(f.severity)));
+    }
+
     /// Does any finding have error severity?
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
@@ -213,6 +229,17 @@ pub const HOSTED_ONLY_TYPES: &[&str] = &[
 /// Checks a definition file: a bare definition or one wrapped as `{"definition": ...}`.
 /// Fails only when the text is not JSON.
 pub fn check_text(text: &str) -> Result<Report, crate::Error> {
+    let prefix = match serde_json::from_str::<Json>(text) {
+        Ok(json) if matches!(json.get("definition"), Some(Json::Object(_))) => "/definition",
+        _ => "",
+    };
+    check_at(text, prefix)
+}
+
+/// Checks the definition at JSON pointer `prefix` of a file (`/properties/definition` in
+/// an exported flow); findings point into the whole file. Fails only when the text is not
+/// JSON.
+pub fn check_at(text: &str, prefix: &str) -> Result<Report, crate::Error> {
     let json: Json = serde_json::from_str(text).map_err(|e| {
         crate::Error::new(crate::ErrorKind::Definition, format!("not valid JSON: {e}"))
             .with_span(Span::new(
@@ -222,16 +249,14 @@ pub fn check_text(text: &str) -> Result<Report, crate::Error> {
             .with_source(text)
     })?;
     let positions = Positions::index(text);
-    let (root, prefix) = match json.get("definition") {
-        Some(def @ Json::Object(_)) => (def, "/definition".to_string()),
-        _ => (&json, String::new()),
-    };
+    let root = if prefix.is_empty() { &json } else { json.pointer(prefix).unwrap_or(&Json::Null) };
+    let prefix = prefix.to_string();
     let mut checker = Checker { text, positions: &positions, findings: Vec::new(), model: Model::default() };
     checker.model.build(root, &prefix);
     checker.run(root, &prefix);
-    let mut findings = checker.findings;
-    findings.sort_by_key(|f| (f.span.map_or(usize::MAX, |s| s.start), std::cmp::Reverse(f.severity)));
-    Ok(Report { findings, text: text.to_string() })
+    let mut report = Report { findings: checker.findings, text: text.to_string() };
+    report.sort();
+    Ok(report)
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod check;
 mod http;
 
 use crate::eval::context::parse_clock;
@@ -83,7 +84,8 @@ enum Command {
     ///
     /// Exit code 1 when there are errors; warnings alone exit 0.
     Check {
-        /// Definition files (bare or wrapped in {"definition": ...}).
+        /// Definitions, exports (.zip or folder: package, solution) or Logic Apps Standard
+        /// projects; every flow each holds is checked.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format.
@@ -193,43 +195,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let ctx = load_context(context.as_deref(), clock.as_deref())?;
             repl::run(ctx).map_err(Failure::from)
         }
-        Command::Check { files, format } => check(&files, format),
+        Command::Check { files, format } => check::run(&files, format),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
         Command::Connector { command } => connector::run(command),
         Command::Http(args) => http::run(args),
-    }
-}
-
-fn check(files: &[PathBuf], format: CheckFormat) -> Result<(), Failure> {
-    let mut errors = false;
-    let mut all = Vec::new();
-    let mut text_out = String::new();
-    for file in files {
-        let name = file.display().to_string();
-        let text =
-            std::fs::read_to_string(file).map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
-        let report =
-            crate::check::check_text(&text).map_err(|e| Failure::Failed(format!("{name}: {e:#}")))?;
-        errors |= report.has_errors();
-        match format {
-            CheckFormat::Text => text_out.push_str(&report.render(&name)),
-            CheckFormat::Json => {
-                if let Value::Array(items) = report.to_json(&name) {
-                    all.extend(items.iter().cloned());
-                }
-            }
-        }
-    }
-    match format {
-        CheckFormat::Text => write_stdout(&text_out)?,
-        CheckFormat::Json => print_json(&Value::array(all), false)?,
-    }
-    if errors {
-        Err(Failure::Failed("check found errors".into()))
-    } else {
-        Ok(())
     }
 }
 
@@ -268,7 +239,7 @@ pub(crate) fn print_json(value: &Value, compact: bool) -> Result<(), Failure> {
     write_stdout(&format!("{text}\n"))
 }
 
-fn write_stdout(text: &str) -> Result<(), Failure> {
+pub(crate) fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         // A closed pipe (`flowexpr functions | head`) is not an error.

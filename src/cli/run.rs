@@ -11,8 +11,21 @@ use super::{print_json, Failure};
 /// The options of `flowexpr run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The workflow definition: bare, or wrapped in {"definition": ...} (workflow.json).
+    /// The flow: a definition (bare, or wrapped in {"definition": ...}), an exported flow,
+    /// a Power Automate package or solution (.zip or folder), or a Logic Apps Standard
+    /// project or workflow folder.
     flow: PathBuf,
+    /// Which flow to run, by name or display name, when the file or folder holds several.
+    #[arg(long, value_name = "NAME")]
+    workflow: Option<String>,
+    /// A `workflow().tags` value, `NAME=VALUE` (repeatable; over the export's
+    /// flowDisplayName, environmentName, ...).
+    #[arg(long = "tag", value_name = "NAME=VALUE")]
+    tags: Vec<String>,
+    /// Answer every connector action that no mock, connection or child flow covers with an
+    /// empty success (status 200, body {}), and list those actions after the run.
+    #[arg(long)]
+    stub_unmocked: bool,
     /// Parameter values: {"name": value} or {"name": {"value": value}} (parameters.json).
     /// Environment variables FLOWEXPR_PARAM_<name> override them.
     #[arg(long, value_name = "FILE")]
@@ -67,25 +80,15 @@ fn pairs(list: &[String], what: &str) -> Result<Object, Failure> {
     Ok(o)
 }
 
-/// The workflow's name: the file's stem, or its folder's name for a `workflow.json`.
-fn workflow_name(path: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
-    if stem.eq_ignore_ascii_case("workflow") {
-        if let Some(dir) = path
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned()))
-        {
-            return dir;
-        }
-    }
-    stem
-}
-
 /// Runs the command.
 pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
-    let name = args.flow.display().to_string();
-    let flow = Workflow::load(&args.flow).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
+    let project = crate::project::load(&args.flow).map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let chosen =
+        project.flow(args.workflow.as_deref()).map_err(|e| Failure::Usage(e.message().to_string()))?;
+    let name = chosen.file.clone();
+    let flow: Workflow = chosen.workflow().map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
+    let export =
+        crate::project::run::Environment::new(&project, chosen).with_tags(&pairs(&args.tags, "tag")?);
     let mut parameters = Object::new();
     let demo = if args.demo_server {
         let server = workflow::demo::DemoServer::start()
@@ -118,7 +121,7 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     let connections = match &args.connections {
         None => None,
         Some(p) => Some(std::sync::Arc::new(
-            crate::connector::flow::Bindings::load(p)
+            crate::project::load_connections(&project, p)
                 .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?,
         )),
     };
@@ -138,15 +141,22 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         clock,
         time_scale: args.time_scale,
         progress: true,
-        workflow_name: workflow_name(&args.flow),
+        workflow_name: chosen.name.clone(),
         transport: None,
         connections,
+        export,
+        stub_unmocked: args.stub_unmocked,
     };
     let runs = workflow::fire(&flow, options).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
     drop(demo);
     let split = flow.has_split_on();
     if runs.is_empty() {
-        eprintln!("the trigger's splitOn expression gave no items; no run started");
+        let hint = if args.stub_unmocked && args.trigger_body.is_none() {
+            " (give the trigger's output with --trigger-body)"
+        } else {
+            ""
+        };
+        eprintln!("the trigger's splitOn expression gave no items; no run started{hint}");
     }
     for (i, finished) in runs.iter().enumerate() {
         if split {

@@ -6,12 +6,14 @@ use std::time::Instant;
 
 use super::Failure;
 use crate::flowtest::junit::{self, CaseResult, SuiteResult};
-use crate::flowtest::run::{discover, run_files, CaseOutcome, TestOptions};
+use crate::flowtest::run::{run_files, CaseOutcome, TestOptions};
+use crate::flowtest::smoke;
 
 /// Arguments of `flowexpr test`.
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
-    /// Test files (`*.flowtest.json`) or folders to search; the current folder when none.
+    /// Test files (`*.flowtest.json`) or folders to search; the current folder when none. An
+    /// export or project runs the test files that name it, else one smoke case per flow.
     paths: Vec<PathBuf>,
     /// Run only the cases whose name or file path contains this text.
     #[arg(long, value_name = "TEXT")]
@@ -29,13 +31,15 @@ pub struct TestArgs {
 
 pub(super) fn run(args: TestArgs) -> Result<(), Failure> {
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
-    let files = discover(&paths).map_err(|e| Failure::Usage(e.to_string()))?;
-    if files.is_empty() {
+    let plan = smoke::plan(&paths).map_err(|e| Failure::Usage(e.message().to_string()))?;
+    if plan.files.is_empty() && plan.smoke.is_empty() {
         return Err(Failure::Usage("no test files (*.flowtest.json) found".into()));
     }
     let started = Instant::now();
     let options = TestOptions { filter: args.filter, jobs: args.jobs, update: args.update };
-    let outcomes = run_files(&files, &options);
+    let mut outcomes = run_files(&plan.files, &options);
+    outcomes.extend(plan.smoke.iter().flat_map(|export| smoke::smoke_cases(export, &options)));
+    let files = [plan.files.as_slice(), plan.smoke.as_slice()].concat();
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = String::new();
     for o in &outcomes {
@@ -51,6 +55,9 @@ pub(super) fn run(args: TestArgs) -> Result<(), Failure> {
         if files.len() == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()
     ));
+    if !plan.smoke.is_empty() {
+        out.push_str(&smoke::hint(&plan.smoke));
+    }
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
@@ -69,9 +76,10 @@ fn line(o: &CaseOutcome, color: bool) -> String {
     let (mark, paint) = if o.passed() { ("ok  ", "32") } else { ("FAIL", "31") };
     let mark = if color { format!("\x1b[{paint}m{mark}\x1b[0m") } else { mark.to_string() };
     let mut s = format!("{mark}  {} › {}  ({} ms)\n", o.file.display(), o.name, o.duration.as_millis());
-    for f in &o.failures {
-        for (i, l) in f.lines().enumerate() {
-            s.push_str(if i == 0 { "      - " } else { "        " });
+    for (mark, text) in o.failures.iter().map(|f| ("- ", f)).chain(o.notes.iter().map(|n| ("· ", n))) {
+        for (i, l) in text.lines().enumerate() {
+            s.push_str(if i == 0 { "      " } else { "        " });
+            s.push_str(if i == 0 { mark } else { "" });
             s.push_str(l);
             s.push('\n');
         }

@@ -14,6 +14,8 @@ mod connector_support;
 mod connector_sweep;
 mod corpus;
 mod error_messages;
+mod export_connections;
+mod exports;
 mod flowtest;
 mod functions_props;
 mod functions_table;

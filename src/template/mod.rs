@@ -255,6 +255,56 @@ impl Engine {
     }
 }
 
+/// What a JSON string is under the template rule, known before anything is rendered: for
+/// checks a definition gets when it loads (an Http action's `headers`, an authentication
+/// `type`, an Until's `timeout`, a Switch case), which must read `"@@x"` as the text `@x`
+/// exactly as rendering does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StringForm {
+    /// No expression: the text the string renders to (`@@` unescaped).
+    Literal(String),
+    /// `"@expr"`: the result keeps the expression's type (it may be an object).
+    Expression,
+    /// Text with `@{...}` parts: the result is always a string.
+    Interpolated,
+    /// Not a valid template; compiling it reports the error with its position.
+    Invalid,
+}
+
+impl StringForm {
+    /// What the string renders as, for messages: `the text "@x"`, or text with `@{...}` parts.
+    pub fn describe(&self) -> String {
+        match self {
+            StringForm::Literal(t) => format!("the text {}", Value::from(t.as_str())),
+            StringForm::Expression => "an expression".to_string(),
+            StringForm::Interpolated => {
+                "text with @{...} parts, which always renders as a string".to_string()
+            }
+            StringForm::Invalid => "a template that does not parse".to_string(),
+        }
+    }
+}
+
+/// Reads a JSON string under the template rule (see [`StringForm`]).
+///
+/// ```
+/// use flowexpr::template::{string_form, StringForm};
+/// assert_eq!(string_form("@@PT1H"), StringForm::Literal("@PT1H".into()));
+/// assert_eq!(string_form("@parameters('h')"), StringForm::Expression);
+/// assert_eq!(string_form("PT@{parameters('h')}H"), StringForm::Interpolated);
+/// ```
+pub fn string_form(text: &str) -> StringForm {
+    if !text.contains('@') {
+        return StringForm::Literal(text.to_string());
+    }
+    match syntax::parse_template(text) {
+        Ok(syntax::Template::Literal(t)) => StringForm::Literal(t),
+        Ok(syntax::Template::Expression(_)) => StringForm::Expression,
+        Ok(syntax::Template::Interpolated(_)) => StringForm::Interpolated,
+        Err(_) => StringForm::Invalid,
+    }
+}
+
 /// Appends a JSON pointer reference token (`~` → `~0`, `/` → `~1`).
 pub fn push_pointer_token(pointer: &mut String, token: &str) {
     for c in token.chars() {
@@ -419,6 +469,32 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("/a/@{variables('v')}") && e.contains("'v'"), "{e}");
+    }
+
+    #[test]
+    fn string_forms_follow_the_rule_rendering_uses() {
+        let cases = [
+            ("plain", StringForm::Literal("plain".into())),
+            ("@@", StringForm::Literal("@".into())),
+            ("@", StringForm::Literal("@".into())),
+            ("@@PT1H", StringForm::Literal("@PT1H".into())),
+            ("@@{x} @{y}", StringForm::Literal("@{x} @{y}".into())),
+            ("mail@@example.com", StringForm::Literal("mail@@example.com".into())),
+            ("a @@{b}", StringForm::Literal("a @{b}".into())),
+            ("@parameters('h')", StringForm::Expression),
+            ("@{parameters('h')}", StringForm::Interpolated),
+            ("PT@{parameters('h')}H", StringForm::Interpolated),
+            ("@concat('a', ", StringForm::Invalid),
+        ];
+        let engine = Engine::new();
+        for (text, form) in cases {
+            assert_eq!(string_form(text), form, "{text}");
+            // The same answer as compiling and rendering.
+            if let StringForm::Literal(t) = &form {
+                let rendered = engine.compile_template(text).and_then(|c| c.render(&RunContext::default()));
+                assert_eq!(rendered.ok(), Some(Value::from(t.as_str())), "{text}");
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Engine;
-use crate::template::{push_pointer_token, Document, Template};
+use crate::template::{push_pointer_token, string_form, Document, StringForm, Template};
 use crate::value::{from_json_str, Object, Str, Value};
 
 use super::clock::parse_duration;
@@ -965,8 +965,7 @@ impl Loader<'_> {
                         }
                         if let Value::String(s) = &value {
                             // The template rule decides, so `"@@x"` is the constant `@x`.
-                            let Ok(crate::syntax::Template::Literal(text)) = crate::syntax::parse_template(s)
-                            else {
+                            let StringForm::Literal(text) = string_form(s) else {
                                 return Err(definition_error(
                                     &format!("{cp}/case"),
                                     "a case value must be a constant, not an expression",
@@ -1064,9 +1063,11 @@ impl Loader<'_> {
                 }
                 let timeout_raw =
                     limit.member("timeout").unwrap_or_else(|| Value::from(limits::UNTIL_DEFAULT_TIMEOUT));
+                // A timeout with no expression is checked now, as it renders ("@@PT1H" is
+                // the text @PT1H); one computed by an expression, when the loop starts.
                 if let Value::String(t) = &timeout_raw {
-                    if !t.starts_with('@') {
-                        parse_duration(t).map_err(|e| {
+                    if let StringForm::Literal(t) = string_form(t) {
+                        parse_duration(&t).map_err(|e| {
                             definition_error(&format!("{pointer}/limit/timeout"), e.message().to_string())
                         })?;
                     }

@@ -4,6 +4,7 @@
 //! its unit tests, and a run of a real flow from `tests/corpus/powerautomate` (with mocks
 //! for its connector actions) that asserts the value the rule produced.
 
+use flowexpr::project::{self, run::Environment, Project};
 use flowexpr::value::{from_json_str, Value};
 use flowexpr::workflow::{self, Mocks, RunOptions, Status, Workflow};
 use flowexpr::RunContext;
@@ -23,34 +24,37 @@ fn json(text: &str) -> Value {
     from_json_str(text).unwrap_or_else(|e| panic!("bad JSON in a test: {e}\n{text}"))
 }
 
-/// The exported flow of a pnp sample: `{"properties": {"definition": ...}, ...}` as the
-/// author published it (its `sourcecode/` tree).
-fn export(sample: &str) -> Value {
-    let root = format!("{}/tests/corpus/powerautomate/pnp/{sample}/sourcecode", env!("CARGO_MANIFEST_DIR"));
-    let path = find_definition(std::path::Path::new(&root))
-        .unwrap_or_else(|| panic!("no definition.json under {root}"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    json(text.trim_start_matches('\u{feff}'))
+/// The forms a pnp sample is published in: its `.zip` files and its unpacked `sourcecode/`
+/// folder, each an export as given.
+fn forms(sample: &str) -> Vec<std::path::PathBuf> {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/powerautomate/pnp").join(sample);
+    let mut out: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("solution"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out.push(root.join("sourcecode"));
+    out
 }
 
-fn find_definition(dir: &std::path::Path) -> Option<std::path::PathBuf> {
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            if let Some(found) = find_definition(&path) {
-                return Some(found);
-            }
-        } else if path.file_name().is_some_and(|n| n == "definition.json") {
-            return Some(path);
-        }
-    }
-    None
+/// An export loaded through the project loader, as `check`, `run` and `test` load it.
+fn load(path: &std::path::Path) -> Project {
+    let project = project::load(path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+    assert_eq!(project.flows.len(), 1, "{}: one flow", path.display());
+    project
 }
 
-/// The flow of an export, loaded through the `{"definition": ...}` form its `properties` have.
-fn exported_flow(sample: &str) -> Workflow {
-    let properties = export(sample).member("properties").unwrap_or_default();
-    Workflow::from_value(&properties).unwrap_or_else(|e| panic!("{sample}: {e:#}"))
+/// The flow of an export, and the run context the export gives it.
+fn exported_flow(project: &Project) -> (Workflow, Environment) {
+    let flow = &project.flows[0];
+    let wf = flow.workflow().unwrap_or_else(|e| panic!("{}: {e:#}", flow.file));
+    (wf, Environment::new(project, flow))
 }
 
 fn eval(record: &Value, expression: &str) -> String {
@@ -66,7 +70,6 @@ fn path_keys_drive_foreach_and_conditions_of_a_real_flow() {
     // new-employee-tip-of-the-day: Foreach over outputs('GetAllNewEmployees')?['body/value'],
     // an inner Foreach over outputs('GetAllMatchingTips')?['body/value'] and an If on its
     // length. Two employees; the tips list answers one tip, then none.
-    let wf = exported_flow("new-employee-tip-of-the-day");
     let mocks = r#"{"actions": {
         "GetAllNewEmployees": {"statusCode": 200, "body": {"value": [
             {"ID": 11, "EmployeeMail": "ann@contoso.com", "LastTipId": "0"},
@@ -76,16 +79,22 @@ fn path_keys_drive_foreach_and_conditions_of_a_real_flow() {
         "PostACToTeamsEmployee": {"statusCode": 200, "body": {}},
         "ModifiEmployeeItem": {"statusCode": 200, "body": {}},
         "RemoveEmployeeFromList": {"statusCode": 200, "body": {}}}}"#;
-    let finished = workflow::run(&wf, options(mocks)).unwrap_or_else(|e| panic!("{e:#}"));
-    assert_eq!(finished.status, Status::Succeeded, "{}", finished.summary);
-    let r = &finished.record;
-    // The path key gave the Foreach its array (null would have failed the Foreach).
-    assert_eq!(eval(r, "actions('ForeachNewEmployee').iterationCount"), "2");
-    // The If's condition object read length(outputs(...)?['body/value']): 1 tip, then none.
-    assert_eq!(eval(r, "actions('PostACToTeamsEmployee').statusCounts"), r#"{"Succeeded":1,"Skipped":1}"#);
-    assert_eq!(eval(r, "actions('RemoveEmployeeFromList').statusCounts"), r#"{"Succeeded":1,"Skipped":1}"#);
-    let card = eval(r, "result('ForeachTip')[0].outputs[0].inputs.parameters['body/messageBody']");
-    assert!(card.contains("Use keyboard shortcuts"), "{card}");
+    for path in forms("new-employee-tip-of-the-day") {
+        let at = path.display();
+        let (wf, export) = exported_flow(&load(&path));
+        let finished = workflow::run(&wf, RunOptions { export, ..options(mocks) })
+            .unwrap_or_else(|e| panic!("{at}: {e:#}"));
+        assert_eq!(finished.status, Status::Succeeded, "{at}: {}", finished.summary);
+        let r = &finished.record;
+        // The path key gave the Foreach its array (null would have failed the Foreach).
+        assert_eq!(eval(r, "actions('ForeachNewEmployee').iterationCount"), "2", "{at}");
+        // The If's condition object read length(outputs(...)?['body/value']): 1 tip, then none.
+        let once = r#"{"Succeeded":1,"Skipped":1}"#;
+        assert_eq!(eval(r, "actions('PostACToTeamsEmployee').statusCounts"), once, "{at}");
+        assert_eq!(eval(r, "actions('RemoveEmployeeFromList').statusCounts"), once, "{at}");
+        let card = eval(r, "result('ForeachTip')[0].outputs[0].inputs.parameters['body/messageBody']");
+        assert!(card.contains("Use keyboard shortcuts"), "{at}: {card}");
+    }
 }
 
 #[test]
@@ -94,7 +103,6 @@ fn path_keys_split_a_trigger_and_at_at_keys_reach_a_schema_in_a_real_flow() {
     // read as triggerOutputs()?['body/resourceData/responseId'], a Query over
     // outputs('List_teams')?['body/value'] filtered on a form answer read by path key, a
     // ParseJson whose schema requires "@@odata.type", and an If on ['body/outcome'].
-    let wf = exported_flow("teams-invites-via-graph-api");
     let owner = r##"{"@odata.type": "#microsoft.graph.user", "id": "u1", "businessPhones": [],
         "displayName": "Ann Lee", "givenName": "Ann", "jobTitle": null, "mail": "ann@contoso.com",
         "mobilePhone": null, "officeLocation": null, "preferredLanguage": "en-US", "surname": "Lee",
@@ -109,30 +117,35 @@ fn path_keys_split_a_trigger_and_at_at_keys_reach_a_schema_in_a_real_flow() {
         "GetUser": {{"body": {{"value": []}}}}, "Add_a_member_to_a_team": {{}}, "Invite": {{}},
         "Add_a_member_to_a_team_2": {{}}}}}}"#
     );
-    let trigger = json(r#"{"value": [{"resourceData": {"responseId": "42"}}]}"#);
-    let runs = workflow::fire(&wf, RunOptions { trigger_body: Some(trigger), ..options(&mocks) })
-        .unwrap_or_else(|e| panic!("{e:#}"));
-    assert_eq!(runs.len(), 1, "one item, one run");
-    let finished = &runs[0];
-    assert_eq!(finished.status, Status::Succeeded, "{}", finished.summary);
-    let r = &finished.record;
-    assert_eq!(eval(r, "actions('Get_response_details').inputs.parameters.response_id"), r#""42""#);
-    assert_eq!(eval(r, "body('Filter_array')"), r#"[{"displayName":"Sales","id":"t-sales"}]"#);
-    assert_eq!(eval(r, "outputs('Compose')"), r#""t-sales""#);
-    assert_eq!(eval(r, "actions('Parse_JSON').status"), r#""Succeeded""#, "{}", finished.summary);
-    assert_eq!(eval(r, "body('Parse_JSON')?['value'][0]['@odata.type']"), r##""#microsoft.graph.user""##);
-    assert_eq!(eval(r, "body('Join')"), r#""ann@contoso.com""#);
-    // The approval said Reject: the condition on ['body/outcome'] is false.
-    assert_eq!(eval(r, "actions('Condition').inputs"), r#"{"expressionResult":false}"#);
-    assert_eq!(eval(r, "actions('GetUser').status"), r#""Skipped""#);
+    let trigger = || Some(json(r#"{"value": [{"resourceData": {"responseId": "42"}}]}"#));
+    for path in forms("teams-invites-via-graph-api") {
+        let at = path.display();
+        let project = load(&path);
+        let (wf, export) = exported_flow(&project);
+        let runs = workflow::fire(&wf, RunOptions { trigger_body: trigger(), export, ..options(&mocks) })
+            .unwrap_or_else(|e| panic!("{at}: {e:#}"));
+        assert_eq!(runs.len(), 1, "{at}: one item, one run");
+        let finished = &runs[0];
+        assert_eq!(finished.status, Status::Succeeded, "{at}: {}", finished.summary);
+        let r = &finished.record;
+        assert_eq!(eval(r, "actions('Get_response_details').inputs.parameters.response_id"), r#""42""#);
+        assert_eq!(eval(r, "body('Filter_array')"), r#"[{"displayName":"Sales","id":"t-sales"}]"#);
+        assert_eq!(eval(r, "outputs('Compose')"), r#""t-sales""#);
+        assert_eq!(eval(r, "actions('Parse_JSON').status"), r#""Succeeded""#, "{at}: {}", finished.summary);
+        assert_eq!(eval(r, "body('Parse_JSON')?['value'][0]['@odata.type']"), r##""#microsoft.graph.user""##);
+        assert_eq!(eval(r, "body('Join')"), r#""ann@contoso.com""#);
+        // The approval said Reject: the condition on ['body/outcome'] is false.
+        assert_eq!(eval(r, "actions('Condition').inputs"), r#"{"expressionResult":false}"#, "{at}");
+        assert_eq!(eval(r, "actions('GetUser').status"), r#""Skipped""#, "{at}");
 
-    // Without the owner's "@odata.type" the schema (required "@@odata.type") rejects it.
-    let mocks = mocks.replace(r##""@odata.type": "#microsoft.graph.user", "##, "");
-    let trigger = json(r#"{"value": [{"resourceData": {"responseId": "42"}}]}"#);
-    let runs = workflow::fire(&wf, RunOptions { trigger_body: Some(trigger), ..options(&mocks) })
-        .unwrap_or_else(|e| panic!("{e:#}"));
-    let message = eval(&runs[0].record, "actions('Parse_JSON').error.message");
-    assert!(message.contains(r#"\"@odata.type\" is a required property"#), "{message}");
+        // Without the owner's "@odata.type" the schema (required "@@odata.type") rejects it.
+        let mocks = mocks.replace(r##""@odata.type": "#microsoft.graph.user", "##, "");
+        let export = Environment::new(&project, &project.flows[0]);
+        let runs = workflow::fire(&wf, RunOptions { trigger_body: trigger(), export, ..options(&mocks) })
+            .unwrap_or_else(|e| panic!("{at}: {e:#}"));
+        let message = eval(&runs[0].record, "actions('Parse_JSON').error.message");
+        assert!(message.contains(r#"\"@odata.type\" is a required property"#), "{at}: {message}");
+    }
 }
 
 /// The action of this name anywhere in a definition's tree (nested ones included).
@@ -152,8 +165,8 @@ fn find_action(value: &Value, name: &str) -> Option<Value> {
 /// exactly as exported except for `runAfter`, which chains them in the order given. A name
 /// with a JSON action after `=` is a stand-in for an action the part leaves out.
 fn part(sample: &str, steps: &[&str]) -> String {
-    let definition =
-        export(sample).member("properties").and_then(|p| p.member("definition")).unwrap_or_default();
+    let path = forms(sample).remove(0);
+    let definition = load(&path).flows[0].definition();
     let all = definition.member("actions").unwrap_or_default();
     let mut actions = flowexpr::value::Object::new();
     let mut previous: Option<String> = None;
@@ -239,6 +252,35 @@ fn a_real_find_text_position_action_runs_without_a_mock() {
     // The flow's end of paging: "Stop" has no "v1.0".
     let stop = part("graph_api_in_power_bi", &[&init("Next Link", "Stop"), "Find_text_position"]);
     assert_eq!(eval(&run_part(&stop, "{}").record, "outputs('Find_text_position')?['body']"), "-1");
+}
+
+#[test]
+fn a_real_exports_date_time_actions_run_and_feed_a_query_read_by_path_key() {
+    // ScheduledQuoteEmail (a solution zip): Get future time (GetFutureTime, 8 days) and
+    // Current time (CurrentTime) are split on '.' and formatted into the $filter of a
+    // Dataverse ListRecords; an HTML table reads each quote's item()?['owninguser/fullname'].
+    // The service runs both Expression actions itself, so the runner does: only the mail is
+    // stubbed, and ListRecords is answered by its operation.
+    let path = forms("ScheduledQuoteEmail-d365goddess").remove(0);
+    let (wf, export) = exported_flow(&load(&path));
+    let mocks = r#"{"operations": {"shared_commondataserviceforapps": {"ListRecords": {"body": {"value": [
+        {"quotenumber": "Q-1", "name": "Fleet", "statecode": 0, "effectiveto": "2024-01-20T00:00:00Z",
+         "owninguser": {"fullname": "Ann Lee"}}]}}}}}"#;
+    // Real time (the clock-reading kinds are checked to the minute); the flow has no waits.
+    let options = RunOptions { export, stub_unmocked: true, time_scale: 1.0, ..options(mocks) };
+    let finished = workflow::run(&wf, options).unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(finished.status, Status::Succeeded, "{}", finished.summary);
+    let r = &finished.record;
+    assert_eq!(eval(r, "outputs('Future_Date')"), r#""2024-01-23""#);
+    assert_eq!(eval(r, "outputs('Current_Date')"), r#""2024-01-15""#);
+    assert!(eval(r, "body('Get_future_time')").starts_with(r#""2024-01-23T10:30:"#));
+    assert_eq!(
+        eval(r, "actions('List_records').inputs.parameters['$filter']"),
+        r#""effectiveto le '2024-01-23' and effectiveto ge '2024-01-15'""#
+    );
+    let table = eval(r, "body('Create_HTML_table')");
+    assert!(table.contains("<td>Ann Lee</td>") && table.contains("<td>Q-1</td>"), "{table}");
+    assert_eq!(finished.stubbed, ["Send_an_email_from_a_shared_mailbox_(V2)"]);
 }
 
 /// A definition with a manual trigger and these actions.
@@ -472,4 +514,163 @@ fn a_teams_card_is_sent_with_at_type_keys() {
         eval(&finished.record, "actions('Post').inputs.parameters['body/messageBody']"),
         r#"{"@type":"MessageCard","@context":"https://schema.org/extensions","sections":[{"activityTitle":"Build failed","facts":[{"name":"@mention","value":"static"}]}],"potentialAction":[{"@type":"OpenUri","name":"Open"}]}"#
     );
+}
+
+#[test]
+fn load_checks_read_strings_by_the_template_rule() {
+    // What the runner checks when a definition loads reads each string as rendering will:
+    // "@@x" is the text @x (checked, and refused where text is wrong), "@expr" and
+    // "@{...}" are computed when the action runs. (definition, pointer and message of the
+    // refusal, or None when it loads)
+    let http = |extra: &str| {
+        flow(&format!(
+            r#"{{"A": {{"type": "Http", "inputs": {{"method": "GET", "uri": "http://127.0.0.1:9/"{extra}}}}}}}"#
+        ))
+    };
+    let until = |timeout: &str| {
+        format!(
+            r#"{{"parameters": {{"h": {{"type": "String", "defaultValue": "1"}}}},
+            "triggers": {{"manual": {{"type": "Request", "kind": "Http"}}}},
+            "actions": {{"U": {{"type": "Until", "expression": "@true", "limit": {{"count": 2, "timeout": "{timeout}"}},
+                "actions": {{"C": {{"type": "Compose", "inputs": 1}}}}}}}}}}"#
+        )
+    };
+    let cases: Vec<(String, Option<(&str, &str)>)> = vec![
+        (http(r#", "headers": "@parameters('h')""#), None),
+        (
+            http(r#", "headers": "@@parameters('h')""#),
+            Some(("/actions/A/inputs/headers", r#"not the text "@parameters('h')""#)),
+        ),
+        (
+            http(r#", "queries": "@{parameters('q')}""#),
+            Some((
+                "/actions/A/inputs/queries",
+                "not text with @{...} parts, which always renders as a string",
+            )),
+        ),
+        (http(r#", "authentication": "@parameters('a')""#), None),
+        (
+            http(r#", "authentication": "@@parameters('a')""#),
+            Some(("/actions/A/inputs/authentication", "must be an object")),
+        ),
+        (http(r#", "authentication": {"type": "@parameters('t')"}"#), None),
+        (
+            http(r#", "authentication": {"type": "@@Basic", "username": "u"}"#),
+            Some(("/actions/A/inputs/authentication/type", "'@Basic' is not an authentication type")),
+        ),
+        (until("PT1H"), None),
+        (until("@parameters('h')"), None),
+        (until("PT@{parameters('h')}H"), None),
+        (until("@@PT1H"), Some(("/actions/U/limit/timeout", "@PT1H"))),
+    ];
+    for (definition, expected) in cases {
+        // An Http action the runner cannot send loads as an invalid action, which a run refuses.
+        let refused = match Workflow::from_json_str(&definition) {
+            Ok(wf) => wf.invalid_actions().first().map(|a| (a.pointer.clone(), a.message.clone())),
+            Err(e) => Some((e.pointer().unwrap_or_default().to_string(), e.message().to_string())),
+        };
+        match (refused, expected) {
+            (None, None) => {}
+            (Some((pointer, message)), Some((want_pointer, want_message))) => {
+                assert_eq!(pointer, want_pointer, "{definition}: {message}");
+                assert!(message.contains(want_message), "{definition}: {message}");
+            }
+            (got, want) => panic!("{definition}: refused {got:?}, expected {want:?}"),
+        }
+    }
+
+    // The computed timeout works when the loop runs; a case "@@x" is the constant @x.
+    let wf = Workflow::from_json_str(&until("PT@{parameters('h')}H")).unwrap_or_else(|e| panic!("{e:#}"));
+    let finished = workflow::run(&wf, options("{}")).unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(finished.status, Status::Succeeded, "{}", finished.summary);
+    let switch = flow(
+        r#"{"S": {"type": "Switch", "expression": "@concat('@', 'x')",
+            "cases": {"At": {"case": "@@x", "actions": {"Hit": {"type": "Compose", "inputs": 1}}}}}}"#,
+    );
+    let finished = run_part(&switch, "{}");
+    assert_eq!(eval(&finished.record, "actions('Hit').status"), r#""Succeeded""#, "{}", finished.summary);
+}
+
+#[test]
+fn expression_kinds_in_an_export_check_run_and_stub_as_the_runner_does() {
+    // A real export (ScheduledQuoteEmail, as its solution zip holds it) with one Expression
+    // action given a kind the runner does not perform, and a key interpolating an unknown
+    // variable: the loader's check reports both with pointers and lines into the export's
+    // file, beside its own warnings; the runner lists the action, refuses to start without
+    // a mock, stubs it with --stub-unmocked and still runs the known kinds.
+    let path = forms("ScheduledQuoteEmail-d365goddess").remove(0);
+    let original = load(&path);
+    let flow = &original.flows[0];
+    let mut doc: serde_json::Value = serde_json::from_str(&flow.text).unwrap_or_else(|e| panic!("{e}"));
+    let actions = doc
+        .pointer_mut("/properties/definition/actions")
+        .and_then(|a| a.as_object_mut())
+        .unwrap_or_else(|| panic!("no actions"));
+    actions.insert(
+        "Format_number".into(),
+        serde_json::json!({"type": "Expression", "kind": "FormatNumber", "runAfter": {"Current_Date": ["Succeeded"]},
+            "inputs": {"number": 1, "format": "C2"}}),
+    );
+    actions.insert(
+        "Keyed".into(),
+        serde_json::json!({"type": "Compose", "runAfter": {}, "inputs": {"@{variables('nope')}": 1, "@@odata.type": "x"}}),
+    );
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let project = project::from_text(&flow.file, &flow.name, &text).unwrap_or_else(|e| panic!("{e:#}"));
+    let flow = &project.flows[0];
+    let report = project::check_flow(&project, flow).unwrap_or_else(|e| panic!("{e:#}"));
+    let found: Vec<(&str, &str, usize)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code, f.pointer.as_str(), report.line_col(f).map_or(0, |(l, _)| l)))
+        .collect();
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).map_or(0, |i| i + 1);
+    let expected = [
+        (
+            "unknown-expression-kind",
+            "/properties/definition/actions/Format_number/kind",
+            line_of(r#""kind": "FormatNumber""#),
+        ),
+        (
+            "unknown-variable",
+            "/properties/definition/actions/Keyed/inputs/@{variables('nope')}",
+            line_of("variables('nope')"),
+        ),
+    ];
+    for e in expected {
+        assert!(found.contains(&e), "{e:?} in {found:?}");
+    }
+    // The loader's own warnings stand beside them: the two connector references.
+    assert_eq!(found.iter().filter(|f| f.0 == "needs-connection").count(), 2, "{found:?}");
+    assert_eq!(found.len(), 4, "{}", report.render(&flow.file));
+
+    let wf = flow.workflow().unwrap_or_else(|e| panic!("{e:#}"));
+    let listed: Vec<String> = wf
+        .unsupported_actions()
+        .iter()
+        .filter(|a| a.type_name.starts_with("Expression"))
+        .map(|a| format!("{} {} {}", a.name, a.pointer, a.type_name))
+        .collect();
+    assert_eq!(
+        listed,
+        [format!(
+            "Format_number /properties/definition/actions/Format_number/kind Expression of kind 'FormatNumber'; the runner performs the kinds {}",
+            "AddToTime, ConvertTimeZone, CurrentTime, GetFutureTime, GetPastTime, SubtractFromTime, IndexOf, Substring"
+        )]
+    );
+    let refused =
+        workflow::run(&wf, RunOptions { export: Environment::new(&project, flow), ..options("{}") });
+    let refused = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused.contains("'Format_number' (Expression of kind 'FormatNumber'"), "{refused}");
+    let export = Environment::new(&project, flow);
+    let options = RunOptions { export, stub_unmocked: true, time_scale: 1.0, ..options("{}") };
+    let finished = workflow::run(&wf, options).unwrap_or_else(|e| panic!("{e:#}"));
+    let r = &finished.record;
+    // Both run after Current_Date, in parallel. (The stubbed ListRecords gives no rows, so
+    // the table, and the mail after it, fail.)
+    let mut stubbed = finished.stubbed.clone();
+    stubbed.sort();
+    assert_eq!(stubbed, ["Format_number", "List_records"]);
+    assert_eq!(eval(r, "outputs('Current_Date')"), r#""2024-01-15""#, "{}", finished.summary);
+    assert_eq!(eval(r, "actions('Format_number').status"), r#""Succeeded""#);
 }

@@ -42,6 +42,7 @@ pub mod mime;
 pub mod project;
 #[cfg(feature = "http")]
 pub mod runtime;
+pub mod source;
 pub mod syntax;
 pub mod template;
 pub mod value;

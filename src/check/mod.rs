@@ -8,7 +8,7 @@
 //! X, and `body('X')` of an action that can never have run before the one reading it. Each
 //! finding names the JSON pointer and the line and column in the file.
 
-mod positions;
+pub(crate) mod positions;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -243,8 +243,8 @@ pub fn check_at(text: &str, prefix: &str) -> Result<Report, crate::Error> {
     let json: Json = serde_json::from_str(text).map_err(|e| {
         crate::Error::new(crate::ErrorKind::Definition, format!("not valid JSON: {e}"))
             .with_span(Span::new(
-                offset_of(text, e.line(), e.column()),
-                offset_of(text, e.line(), e.column()),
+                crate::source::offset_of(text, e.line(), e.column()),
+                crate::source::offset_of(text, e.line(), e.column()),
             ))
             .with_source(text)
     })?;
@@ -257,11 +257,6 @@ pub fn check_at(text: &str, prefix: &str) -> Result<Report, crate::Error> {
     let mut report = Report { findings: checker.findings, text: text.to_string() };
     report.sort();
     Ok(report)
-}
-
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    (start + column.saturating_sub(1)).min(text.len())
 }
 
 /// What the definition declares.

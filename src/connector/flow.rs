@@ -99,11 +99,11 @@ impl Bindings {
     /// Reads a connections file whose entries may leave out `connector` when the export
     /// ships it (`shipped`).
     pub fn load_with(path: &Path, shipped: ShippedConnectors<'_>) -> Result<Bindings> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot read the connections file {}: {e}", path.display()))
+        let text = crate::source::read_text(path, "connections file")?;
+        let value = crate::source::parse_json(&text, "connections file").map_err(|e| {
+            let message = format!("{}: {}", path.display(), e.message());
+            e.with_message(message)
         })?;
-        let value = crate::value::from_json_str(&text)
-            .map_err(|e| definition_error(format!("{}: not valid JSON: {e}", path.display())))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
         Bindings::from_value_with(&value, &base, shipped).map_err(|e| {
             let message = format!("{}: {}", path.display(), e.message());

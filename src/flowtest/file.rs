@@ -234,12 +234,12 @@ fn unknown_keys(path: &Path, o: &Object, allowed: &[&str], pointer: &str) -> Res
 impl TestFile {
     /// Reads a test file.
     pub fn load(path: &Path) -> Result<TestFile> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
-        let value = crate::value::from_json_str(&text).map_err(|e| {
-            Error::new(ErrorKind::Definition, format!("{}: not valid JSON: {e}", path.display()))
+        let text = crate::source::read_text(path, "test file")?;
+        let value = crate::source::parse_json(&text, "test file").map_err(|e| {
+            let message = format!("{}: {}", path.display(), e.message());
+            e.with_message(message)
         })?;
-        TestFile::from_value(path, &value)
+        TestFile::from_value(path, &value).map_err(|e| crate::source::locate(e, &text))
     }
 
     /// Reads a test file's JSON; `path` locates the flow and names the file in errors.

@@ -109,10 +109,32 @@ impl Transport for NoNetwork {
     }
 }
 
+/// What [`run_files_with`] reports while it runs.
+#[derive(Debug)]
+pub enum TestEvent<'a> {
+    /// The files are loaded: this many cases will run (after the filter).
+    Planned {
+        /// The number of cases.
+        cases: usize,
+    },
+    /// A case finished (or a file could not be loaded), in the order they finish.
+    Finished(&'a CaseOutcome),
+}
+
 /// Runs test files and returns every case's outcome, in file and case order. A file that
 /// cannot be read or whose flow cannot be loaded gives one failing outcome naming the
 /// problem.
 pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
+    run_files_with(paths, options, &|_| {})
+}
+
+/// Like [`run_files`], telling `report` of each case as it finishes, from the worker that
+/// ran it (so a reporter can stream results while the other cases still run).
+pub fn run_files_with(
+    paths: &[PathBuf],
+    options: &TestOptions,
+    report: &(dyn Fn(TestEvent<'_>) + Sync),
+) -> Vec<CaseOutcome> {
     struct Job {
         file: usize,
         flow: usize,
@@ -149,6 +171,10 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
             })
         })
         .collect();
+    report(TestEvent::Planned { cases: jobs.len() + outcomes.len() });
+    for outcome in &outcomes {
+        report(TestEvent::Finished(outcome));
+    }
     let snapshots: Vec<Mutex<BTreeMap<String, Value>>> =
         loaded.iter().map(|(file, _, _)| Mutex::new(read_snapshots(&snapshot_path(&file.path)))).collect();
     let results: Vec<Mutex<Option<CaseOutcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
@@ -170,6 +196,7 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
                 if flows.len() > 1 {
                     outcome.name = format!("{} › {}", flow.label, outcome.name);
                 }
+                report(TestEvent::Finished(&outcome));
                 *results[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
             });
         }
@@ -179,13 +206,15 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
             let snaps = snaps.lock().unwrap_or_else(PoisonError::into_inner);
             if !snaps.is_empty() {
                 if let Err(e) = write_snapshots(&snapshot_path(&file.path), &snaps) {
-                    outcomes.push(CaseOutcome {
+                    let outcome = CaseOutcome {
                         file: file.path.clone(),
                         name: "(snapshots)".into(),
                         duration: Duration::ZERO,
                         failures: vec![e.to_string()],
                         notes: Vec::new(),
-                    });
+                    };
+                    report(TestEvent::Finished(&outcome));
+                    outcomes.push(outcome);
                 }
             }
         }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::file::TestFile;
-use super::run::{discover, failed_actions, CaseOutcome, NoNetwork, TestOptions};
+use super::run::{discover, failed_actions, CaseOutcome, NoNetwork, TestEvent, TestOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Value;
 use crate::workflow::{self, FinishedRun, RunOptions, Status};
@@ -77,7 +77,7 @@ fn is_test_file(path: &Path) -> bool {
         return true;
     }
     name.ends_with(".json")
-        && std::fs::read_to_string(path)
+        && crate::source::read_text(path, "test file")
             .ok()
             .and_then(|t| crate::value::from_json_str(&t).ok())
             .is_some_and(|v| v.member("cases").is_some() && v.member("definition").is_none())
@@ -108,30 +108,55 @@ const SMOKE_TIME_SCALE: f64 = 1e-6;
 
 /// The smoke cases of an export: one per flow (one failing case when it does not load).
 pub fn smoke_cases(export: &Path, options: &TestOptions) -> Vec<CaseOutcome> {
+    smoke_cases_with(export, options, &|_| {})
+}
+
+/// Like [`smoke_cases`], telling `report` how many cases the export gives once it loaded,
+/// and of each case as it finishes (as [`super::run::run_files_with`] does for test files).
+pub fn smoke_cases_with(
+    export: &Path,
+    options: &TestOptions,
+    report: &dyn Fn(TestEvent<'_>),
+) -> Vec<CaseOutcome> {
     let started = Instant::now();
     let project = match crate::project::load(export) {
         Ok(p) => p,
         Err(e) => {
-            return vec![CaseOutcome {
+            let outcome = CaseOutcome {
                 file: export.to_path_buf(),
                 name: "smoke: the export".into(),
                 duration: started.elapsed(),
                 failures: vec![format!("the export does not load: {e:#}")],
                 notes: Vec::new(),
-            }]
+            };
+            report(TestEvent::Planned { cases: 1 });
+            report(TestEvent::Finished(&outcome));
+            return vec![outcome];
         }
     };
-    project
+    let selected: Vec<(&crate::project::Flow, String)> = project
         .flows
         .iter()
         .map(|flow| (flow, format!("smoke: {}", flow.label())))
         .filter(|(_, name)| {
             options.filter.as_deref().is_none_or(|f| name.contains(f) || export.to_string_lossy().contains(f))
         })
+        .collect();
+    report(TestEvent::Planned { cases: selected.len() });
+    selected
+        .into_iter()
         .map(|(flow, name)| {
             let started = Instant::now();
             let (failures, notes) = smoke(&project, flow);
-            CaseOutcome { file: export.to_path_buf(), name, duration: started.elapsed(), failures, notes }
+            let outcome = CaseOutcome {
+                file: export.to_path_buf(),
+                name,
+                duration: started.elapsed(),
+                failures,
+                notes,
+            };
+            report(TestEvent::Finished(&outcome));
+            outcome
         })
         .collect()
 }

@@ -39,7 +39,20 @@ impl Project {
 /// `project`: an entry without `"connector"` binds the custom connector the export ships for
 /// its key, and answers for every API name of the project's references that connector serves.
 pub fn load_connections(project: &Project, path: &Path) -> Result<Bindings> {
-    let mut bindings = Bindings::load_with(path, &|key| project.shipped_connector(key))?;
+    let bindings = Bindings::load_with(path, &|key| project.shipped_connector(key))?;
+    Ok(serve_reference_apis(project, bindings))
+}
+
+/// [`load_connections`] for a connections document already read (standard input): relative
+/// connector paths are resolved against `base`.
+pub fn connections_from_value(project: &Project, value: &Value, base: &Path) -> Result<Bindings> {
+    let bindings = Bindings::from_value_with(value, base, &|key| project.shipped_connector(key))?;
+    Ok(serve_reference_apis(project, bindings))
+}
+
+/// Binds every API name of the project's references to the entry whose connector (one the
+/// export ships) serves it.
+fn serve_reference_apis(project: &Project, mut bindings: Bindings) -> Bindings {
     let mut extra = Vec::new();
     for reference in project.all_references() {
         if bindings.find(&reference.api).is_some() || extra.iter().any(|(k, _)| k == &reference.api) {
@@ -53,7 +66,7 @@ pub fn load_connections(project: &Project, path: &Path) -> Result<Bindings> {
     for (api, b) in extra {
         bindings.add(&api, b.connector, b.connection);
     }
-    Ok(bindings)
+    bindings
 }
 
 /// The last segment of a resource id.

@@ -12,6 +12,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::value::Value;
 
 /// The most entries a zip (or a folder walk) may have.
 pub const MAX_ENTRIES: usize = 10_000;
@@ -157,20 +158,20 @@ impl Tree {
         }
     }
 
-    /// The text of a file (UTF-8, a leading byte-order mark removed).
+    /// The text of a file, through [`crate::source`] (as every file the project reads): a
+    /// UTF-8 byte-order mark is dropped; UTF-16/32 and invalid UTF-8 are errors naming the
+    /// file, line and column.
     pub fn read_text(&self, path: &str) -> Result<String> {
         let bytes = self.read(path)?;
-        text_of(bytes).map_err(|e| Error::new(ErrorKind::Definition, format!("{}: {e}", self.display(path))))
+        crate::source::decode_as(bytes, &self.display(path))
     }
-}
 
-/// UTF-8 text without a byte-order mark.
-pub(crate) fn text_of(bytes: Vec<u8>) -> std::result::Result<String, String> {
-    let mut text = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))?;
-    if text.starts_with('\u{feff}') {
-        text.drain(..3);
+    /// The text of a JSON file and its value (see [`super::parse_document`]).
+    pub fn read_json(&self, path: &str) -> Result<(String, Value)> {
+        let text = self.read_text(path)?;
+        let value = super::parse_document(&self.display(path), &text)?;
+        Ok((text, value))
     }
-    Ok(text)
 }
 
 /// A zip entry's name as a relative `/`-separated path, or `None` when it would leave the

@@ -27,7 +27,7 @@ mod standard;
 mod xml;
 
 pub use check::check_flow;
-pub use connections::load_connections;
+pub use connections::{connections_from_value, load_connections};
 
 use std::path::Path;
 
@@ -178,6 +178,20 @@ pub struct Project {
 }
 
 impl Project {
+    /// A project of `flows` and nothing else (no settings, connectors, siblings or notes).
+    pub(crate) fn of(origin: &str, shape: Shape, flows: Vec<Flow>) -> Project {
+        Project {
+            origin: origin.to_string(),
+            shape,
+            flows,
+            app_settings: Object::new(),
+            connections: None,
+            connectors: Vec::new(),
+            siblings: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
     /// The flow `name` names (name, display name or id), or an error listing the flows.
     pub fn flow(&self, name: Option<&str>) -> Result<&Flow> {
         match (name, self.flows.as_slice()) {
@@ -229,37 +243,63 @@ pub fn load(path: &Path) -> Result<Project> {
     }
     let bytes =
         std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {origin}: {e}")))?;
-    if files::is_zip(&bytes) {
-        let tree = Tree::zip(&origin, &bytes)?;
-        return from_tree(&tree, &origin)?
-            .ok_or_else(|| not_recognised(&origin, "the archive holds no flow this loader recognises"));
-    }
-    let text =
-        files::text_of(bytes).map_err(|e| Error::new(ErrorKind::Definition, format!("{origin}: {e}")))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "local".into());
-    if stem.eq_ignore_ascii_case("workflow") {
+    if !files::is_zip(&bytes) && stem.eq_ignore_ascii_case("workflow") {
         if let Some(project) = standard::from_workflow_file(path)? {
             return Ok(project);
         }
     }
-    from_text(&origin, &stem, &text)
+    from_bytes(&origin, &stem, bytes)
+}
+
+/// Loads one file's bytes — a `.zip` export or a JSON document — with no folder around it
+/// (what [`load`] does for a file; standard input): `origin` names it in messages, `name`
+/// names its flow when the document does not.
+pub fn from_bytes(origin: &str, name: &str, bytes: Vec<u8>) -> Result<Project> {
+    if files::is_zip(&bytes) {
+        let tree = Tree::zip(origin, &bytes)?;
+        return from_tree(&tree, origin)?
+            .ok_or_else(|| not_recognised(origin, "the archive holds no flow this loader recognises"));
+    }
+    let text = crate::source::decode_as(bytes, origin)?;
+    from_text(origin, name, &text)
 }
 
 /// Loads one JSON document: `file` names it in messages, `name` names the flow.
 pub fn from_text(file: &str, name: &str, text: &str) -> Result<Project> {
-    let document = crate::value::from_json_str(text)
-        .map_err(|e| Error::new(ErrorKind::Definition, format!("{file}: not valid JSON: {e}")))?;
+    let document = parse_document(file, text)?;
     let (shape, flows) = document_flows(file, name, text, &document)?;
-    Ok(Project {
-        origin: file.to_string(),
-        shape,
-        flows,
-        app_settings: Object::new(),
-        connections: None,
-        connectors: Vec::new(),
-        siblings: Vec::new(),
-        notes: Vec::new(),
+    Ok(Project::of(file, shape, flows))
+}
+
+/// Parses the JSON text of `file` through [`crate::source`], so a syntax error reads as
+/// everywhere else (`file is not valid JSON: ... at line 3 column 5`) and carries the text
+/// for a caret — except for the files that hold secrets by design (app settings, parameter
+/// values, connections), whose lines are never shown.
+pub(crate) fn parse_document(file: &str, text: &str) -> Result<Value> {
+    crate::source::parse_json_as(text, file).map_err(|e| {
+        if may_hold_secrets(file) {
+            Error::new(e.kind(), e.message())
+        } else {
+            e
+        }
     })
+}
+
+/// Places an error about the shape of `text` (it has a JSON pointer) on its line, unless
+/// the file may hold secrets.
+pub(crate) fn place(error: Error, file: &str, text: &str) -> Error {
+    if may_hold_secrets(file) {
+        error
+    } else {
+        crate::source::locate(error, text)
+    }
+}
+
+/// `local.settings.json` (app settings), `parameters.json`, `connections.json`.
+fn may_hold_secrets(file: &str) -> bool {
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file).to_ascii_lowercase();
+    ["local.settings.json", "parameters.json", "connections.json"].contains(&name.as_str())
 }
 
 /// A flow over a whole document, with the definition at `pointer`.
@@ -467,14 +507,5 @@ fn collection(path: &Path, origin: &str) -> Result<Option<Project>> {
     if flows.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Project {
-        origin: origin.to_string(),
-        shape: Shape::Collection,
-        flows,
-        app_settings: Object::new(),
-        connections: None,
-        connectors,
-        siblings: Vec::new(),
-        notes,
-    }))
+    Ok(Some(Project { connectors, notes, ..Project::of(origin, Shape::Collection, flows) }))
 }

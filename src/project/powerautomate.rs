@@ -16,14 +16,6 @@ use super::{ConnectionReference, Flow, Project, Shape, SolutionConnector};
 
 const FLOWS: &str = "microsoft.flow/flows/";
 
-fn parse_json(tree: &Tree, path: &str) -> Result<(String, Value)> {
-    let text = tree.read_text(path)?;
-    let value = crate::value::from_json_str(&text).map_err(|e| {
-        Error::new(ErrorKind::Definition, format!("{}: not valid JSON: {e}", tree.display(path)))
-    })?;
-    Ok((text, value))
-}
-
 fn str_at(v: &Value, path: &[&str]) -> Option<String> {
     let mut current = v.clone();
     for key in path {
@@ -87,6 +79,27 @@ fn set_tags(flow: &mut Flow, environment: Option<&str>) {
     }
 }
 
+/// The `properties` of an exported flow file (`what` names the file in messages) that holds
+/// its definition at `/properties/definition`, or an error placed in the file.
+fn exported_properties(file: &str, text: &str, document: &Value, what: &str) -> Result<Object> {
+    let missing = |message: String, pointer: &str| {
+        super::place(Error::new(ErrorKind::Definition, message).with_pointer(pointer), file, text)
+    };
+    let Some(Value::Object(props)) = document.member("properties") else {
+        return Err(missing(
+            format!("{file}: {what} holds {{\"properties\": {{\"definition\": ...}}}}; this one has no \"properties\""),
+            "/properties",
+        ));
+    };
+    if !matches!(props.get("definition"), Some(Value::Object(_))) {
+        return Err(missing(
+            format!("{file}: no workflow definition at /properties/definition"),
+            "/properties/definition",
+        ));
+    }
+    Ok(props)
+}
+
 /// A package, if the tree is one.
 pub(super) fn package(tree: &Tree, origin: &str) -> Result<Option<Project>> {
     let definitions: Vec<String> = tree
@@ -103,7 +116,7 @@ pub(super) fn package(tree: &Tree, origin: &str) -> Result<Option<Project>> {
         return Ok(None);
     }
     let manifest = match tree.find("manifest.json") {
-        Some(path) => Some(parse_json(tree, path)?.1),
+        Some(path) => Some(tree.read_json(path)?.1),
         None => None,
     };
     let resources =
@@ -113,22 +126,9 @@ pub(super) fn package(tree: &Tree, origin: &str) -> Result<Option<Project>> {
     for path in definitions {
         let folder = path.rsplit_once('/').map(|(f, _)| f.to_string()).unwrap_or_default();
         let id = folder.rsplit('/').next().unwrap_or_default().to_string();
-        let (text, document) = parse_json(tree, &path)?;
+        let (text, document) = tree.read_json(&path)?;
         let file = tree.display(&path);
-        let Some(Value::Object(props)) = document.member("properties") else {
-            return Err(Error::new(
-                ErrorKind::Definition,
-                format!("{file}: a package's definition.json holds {{\"properties\": {{\"definition\": ...}}}}; this one has no \"properties\""),
-            )
-            .with_pointer("/properties"));
-        };
-        if !matches!(props.get("definition"), Some(Value::Object(_))) {
-            return Err(Error::new(
-                ErrorKind::Definition,
-                format!("{file}: no workflow definition at /properties/definition"),
-            )
-            .with_pointer("/properties/definition"));
-        }
+        let props = exported_properties(&file, &text, &document, "a package's definition.json")?;
         let mut flow = super::flow_at(&id, &file, &text, &document, "/properties/definition", false);
         flow.references = references(props.get("connectionReferences"));
         if flow.references.is_empty() {
@@ -148,16 +148,7 @@ pub(super) fn package(tree: &Tree, origin: &str) -> Result<Option<Project>> {
         set_tags(&mut flow, environment.as_deref());
         flows.push(flow);
     }
-    Ok(Some(Project {
-        origin: origin.to_string(),
-        shape: Shape::Package,
-        flows,
-        app_settings: Object::new(),
-        connections: None,
-        connectors: Vec::new(),
-        siblings: Vec::new(),
-        notes: Vec::new(),
-    }))
+    Ok(Some(Project::of(origin, Shape::Package, flows)))
 }
 
 /// A package flow's references from `connectionsMap.json` and `apisMap.json` (key →
@@ -168,9 +159,9 @@ fn mapped_references(
     resources: Option<&Object>,
 ) -> Result<Vec<ConnectionReference>> {
     let Some(apis_path) = tree.find(&format!("{folder}/apisMap.json")) else { return Ok(Vec::new()) };
-    let apis = parse_json(tree, apis_path)?.1;
+    let apis = tree.read_json(apis_path)?.1;
     let connections = match tree.find(&format!("{folder}/connectionsMap.json")) {
-        Some(p) => parse_json(tree, p)?.1,
+        Some(p) => tree.read_json(p)?.1,
         None => Value::Null,
     };
     let Some(apis) = apis.as_object() else { return Ok(Vec::new()) };
@@ -246,23 +237,10 @@ pub(super) fn solution(tree: &Tree, origin: &str) -> Result<Option<Project>> {
     let connectors = custom_connectors(tree, doc.as_ref())?;
     let mut flows = Vec::new();
     for path in &workflow_files {
-        let (text, document) = parse_json(tree, path)?;
+        let (text, document) = tree.read_json(path)?;
         let file = tree.display(path);
         let stem = file_name(path).trim_end_matches(".json").trim_end_matches(".JSON").to_string();
-        let Some(Value::Object(props)) = document.member("properties") else {
-            return Err(Error::new(
-                ErrorKind::Definition,
-                format!("{file}: a solution's workflow file holds {{\"properties\": {{\"definition\": ...}}}}; this one has no \"properties\""),
-            )
-            .with_pointer("/properties"));
-        };
-        if !matches!(props.get("definition"), Some(Value::Object(_))) {
-            return Err(Error::new(
-                ErrorKind::Definition,
-                format!("{file}: no workflow definition at /properties/definition"),
-            )
-            .with_pointer("/properties/definition"));
-        }
+        let props = exported_properties(&file, &text, &document, "a solution's workflow file")?;
         let mut flow = super::flow_at(&stem, &file, &text, &document, "/properties/definition", false);
         flow.references = references(props.get("connectionReferences"));
         let entry = entries.iter().find(|e| file_name(&e.json_file).eq_ignore_ascii_case(file_name(path)));
@@ -292,16 +270,7 @@ pub(super) fn solution(tree: &Tree, origin: &str) -> Result<Option<Project>> {
             ),
         ));
     }
-    Ok(Some(Project {
-        origin: origin.to_string(),
-        shape: Shape::Solution,
-        flows,
-        app_settings: Object::new(),
-        connections: None,
-        connectors,
-        siblings: Vec::new(),
-        notes: Vec::new(),
-    }))
+    Ok(Some(Project { connectors, ..Project::of(origin, Shape::Solution, flows) }))
 }
 
 /// A solution's environment variable: schema name → value (the current value if the
@@ -319,7 +288,7 @@ fn environment_variables(tree: &Tree) -> Result<Vec<(String, Value)>> {
         let Some(schema) = def.attribute("schemaname") else { continue };
         let folder = path.rsplit_once('/').map(|(f, _)| f).unwrap_or_default();
         let current = match tree.find(&format!("{folder}/environmentvariablevalues.json")) {
-            Some(values) => parse_json(tree, values)?.1.member("environmentvariablevalues").and_then(|v| {
+            Some(values) => tree.read_json(values)?.1.member("environmentvariablevalues").and_then(|v| {
                 let one = v.member("environmentvariablevalue").unwrap_or(v);
                 let first = match &one {
                     Value::Array(a) => a.first().cloned(),
@@ -384,7 +353,7 @@ fn custom_connectors(tree: &Tree, customizations: Option<&Element>) -> Result<Ve
         let name = file_name(prefix).to_string();
         let sibling = |suffix: &str| -> Result<Option<Value>> {
             match tree.find(&format!("{prefix}{suffix}")) {
-                Some(p) => Ok(Some(parse_json(tree, p)?.1)),
+                Some(p) => Ok(Some(tree.read_json(p)?.1)),
                 None => Ok(None),
             }
         };

@@ -12,13 +12,6 @@ use crate::value::{Object, Value};
 use super::files::Tree;
 use super::{Flow, Project, Shape};
 
-fn parse_json(tree: &Tree, path: &str) -> Result<Value> {
-    let text = tree.read_text(path)?;
-    crate::value::from_json_str(&text).map_err(|e| {
-        Error::new(ErrorKind::Definition, format!("{}: not valid JSON: {e}", tree.display(path)))
-    })
-}
-
 /// A project or workflow folder on disk, if `path` is one.
 pub(super) fn from_folder(path: &Path, origin: &str) -> Result<Option<Project>> {
     let has = |name: &str| path.join(name).is_file();
@@ -64,29 +57,19 @@ fn select(project: &mut Project, name: &str) {
 }
 
 fn project_of(origin: &str, flows: Vec<Flow>, app_settings: Object, connections: Option<Value>) -> Project {
-    Project {
-        origin: origin.to_string(),
-        shape: Shape::Standard,
-        flows,
-        app_settings,
-        connections,
-        connectors: Vec::new(),
-        siblings: Vec::new(),
-        notes: Vec::new(),
-    }
+    Project { app_settings, connections, ..Project::of(origin, Shape::Standard, flows) }
 }
 
 fn workflow_flow(tree: &Tree, path: &str, name: &str) -> Result<Flow> {
-    let text = tree.read_text(path)?;
+    let (text, document) = tree.read_json(path)?;
     let file = tree.display(path);
-    let document = crate::value::from_json_str(&text)
-        .map_err(|e| Error::new(ErrorKind::Definition, format!("{file}: not valid JSON: {e}")))?;
     if !matches!(document.member("definition"), Some(Value::Object(_))) {
-        return Err(Error::new(
+        let e = Error::new(
             ErrorKind::Definition,
             format!("{file}: a Standard workflow.json holds {{\"definition\": {{...}}, \"kind\": \"Stateful\"}}; this one has no \"definition\""),
         )
-        .with_pointer("/definition"));
+        .with_pointer("/definition");
+        return Err(super::place(e, &file, &text));
     }
     let mut flow = super::flow_at(name, &file, &text, &document, "/definition", true);
     flow.ids.push(name.to_string());
@@ -117,7 +100,7 @@ pub(super) fn from_tree(tree: &Tree, origin: &str) -> Result<Option<Project>> {
     };
     let parameters = match tree.find("parameters.json") {
         Some(p) => {
-            let raw = crate::workflow::params::parameters_from_value(&parse_json(tree, p)?).map_err(|e| {
+            let raw = crate::workflow::params::parameters_from_value(&tree.read_json(p)?.1).map_err(|e| {
                 Error::new(ErrorKind::Definition, format!("{}: {}", tree.display(p), e.message()))
             })?;
             resolve_app_settings(&Value::Object(raw), &app_settings, &tree.display(p))?
@@ -125,7 +108,7 @@ pub(super) fn from_tree(tree: &Tree, origin: &str) -> Result<Option<Project>> {
         None => Value::Object(Object::new()),
     };
     let connections = match tree.find("connections.json") {
-        Some(p) => Some(resolve_app_settings(&parse_json(tree, p)?, &app_settings, &tree.display(p))?),
+        Some(p) => Some(resolve_app_settings(&tree.read_json(p)?.1, &app_settings, &tree.display(p))?),
         None => None,
     };
     let references = connections.as_ref().map(super::connections::standard_references).unwrap_or_default();
@@ -144,7 +127,7 @@ pub(super) fn from_tree(tree: &Tree, origin: &str) -> Result<Option<Project>> {
 
 /// `local.settings.json`: `{"IsEncrypted": false, "Values": {"NAME": "value"}}`.
 fn settings(tree: &Tree, path: &str) -> Result<Object> {
-    let value = parse_json(tree, path)?;
+    let (_, value) = tree.read_json(path)?;
     match value.member("Values") {
         None | Some(Value::Null) => Ok(Object::new()),
         Some(Value::Object(values)) => Ok(values),

@@ -378,10 +378,9 @@ struct Loader<'e> {
 impl Workflow {
     /// Reads a definition from a file.
     pub fn load(path: &Path) -> Result<Workflow> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot read the workflow {}: {e}", path.display()))
-        })?;
-        Workflow::from_json_str(&text)
+        let text = crate::source::read_text(path, "workflow")?;
+        let value = crate::source::parse_json(&text, "workflow")?;
+        Workflow::from_value(&value).map_err(|e| crate::source::locate(e, &text))
     }
 
     /// Reads a definition from JSON text.

@@ -252,6 +252,8 @@ impl Mocks {
                     }
                 }
                 "trigger" => mocks.trigger = Some(v.clone()),
+                // `"$schema"` names the JSON Schema for editors.
+                key if key.starts_with('$') => {}
                 other => {
                     return Err(mock_error(
                         format!("/{k}"),

@@ -290,7 +290,7 @@ fn a_file_holding_no_workflow_is_exit_2_with_what_was_expected() {
     assert_eq!(json.status.code(), Some(2));
     let doc = from_json_str(&String::from_utf8_lossy(&json.stdout)).unwrap_or_else(|e| panic!("{e}"));
     let first = doc.as_array().and_then(|a| a.first().cloned()).unwrap_or_default();
-    assert_eq!(first.member("code").map(|c| c.to_text()).as_deref(), Some("load"), "{doc}");
+    assert_eq!(first.member("code").map(|c| c.to_text()).as_deref(), Some("not-checked"), "{doc}");
     for args in [vec!["run"], vec!["test"]] {
         let mut a = args.clone();
         let f = foo.display().to_string();

@@ -3,6 +3,7 @@
 //! Each module is a former `tests/*.rs` file; the data they read stays under `tests/`.
 
 mod check;
+mod cli;
 mod conformance;
 mod connector_cli;
 mod connector_examples;
@@ -22,8 +23,10 @@ mod functions_table;
 mod http;
 mod http_cli;
 mod http_support;
+mod junit_schema;
 mod properties;
 mod repl_pty;
+mod schemas;
 mod semantics;
 mod workflow;
 mod workflow_cli;

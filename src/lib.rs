@@ -39,7 +39,10 @@ pub mod functions;
 pub mod limits;
 pub mod mime;
 #[cfg(feature = "http")]
+pub mod project;
+#[cfg(feature = "http")]
 pub mod runtime;
+pub mod source;
 pub mod syntax;
 pub mod template;
 pub mod value;

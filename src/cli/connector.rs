@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::{print_json, read_input, Failure};
+use super::input::{is_stdin, Input};
+use super::{print_json, read_input, write_stdout, Failure};
 use std::sync::{Arc, Mutex};
 
 use crate::connector::cases::{self, CaseBackend, TestFile};
@@ -24,10 +25,11 @@ use crate::value::{Binary, Object, Value};
 pub enum ConnectorCommand {
     /// List a connector's operations (with their parameters), connection parameters,
     /// authentication and policies.
+    #[command(after_help = super::examples::CONNECTOR_LIST)]
     List {
         /// The connector folder (or its apiDefinition.swagger.json).
         path: PathBuf,
-        /// A connection file, to show the authentication it gives.
+        /// A connection file, to show the authentication it gives; `-`: standard input.
         #[arg(long, value_name = "FILE")]
         connection: Option<PathBuf>,
         /// Print JSON.
@@ -38,13 +40,15 @@ pub enum ConnectorCommand {
     /// redacted).
     ///
     /// Exit code 1 when the response status is 400 or more.
+    #[command(after_help = super::examples::CONNECTOR_CALL)]
     Call {
         /// The connector folder (or its apiDefinition.swagger.json).
         path: PathBuf,
         /// The operationId.
         operation: String,
         /// The connection file (parameter values, OAuth tokens; `{"env": "NAME"}` reads a
-        /// variable; a missing parameter comes from FLOWEXPR_CONN_ and its name in capitals).
+        /// variable; a missing parameter comes from FLOWEXPR_CONN_ and its name in capitals);
+        /// `-`: standard input.
         #[arg(long, value_name = "FILE")]
         connection: Option<PathBuf>,
         /// A parameter: `name=value`; `name=@path` reads a file (file parameters send it
@@ -60,7 +64,8 @@ pub enum ConnectorCommand {
         /// Follow x-ms-pageable next links and return every page's items.
         #[arg(long)]
         paginate: bool,
-        /// Mock responses by operationId (JSON: {"OpId": {"statusCode", "headers", "body"}}).
+        /// Mock responses by operationId (JSON: {"OpId": {"statusCode", "headers", "body"}});
+        /// `-`: standard input.
         #[arg(long, value_name = "FILE")]
         mock: Option<PathBuf>,
         /// A polling trigger's state file: read before the poll, written after it.
@@ -72,7 +77,8 @@ pub enum ConnectorCommand {
     },
     /// Validate a connector's files: every finding with file, JSON pointer, line and column.
     ///
-    /// Exit code 1 when there are errors.
+    /// Exit code 1 when there are errors; 2 when the connector cannot be loaded at all.
+    #[command(after_help = super::examples::CONNECTOR_CHECK)]
     Check {
         /// The connector folder (or its apiDefinition.swagger.json).
         path: PathBuf,
@@ -85,18 +91,21 @@ pub enum ConnectorCommand {
     /// each case's `backend` says.
     ///
     /// Exit code 1 when a case fails.
+    #[command(after_help = super::examples::CONNECTOR_TEST)]
     Test {
         /// The connector folder (or its apiDefinition.swagger.json).
         path: PathBuf,
-        /// The test file (default: tests.json in the connector folder).
+        /// The test file (default: tests.json in the connector folder); `-`: standard input.
         #[arg(long, value_name = "FILE")]
         cases: Option<PathBuf>,
-        /// Also write a JUnit XML report.
+        /// Also write a JUnit XML report; `-` writes it to standard output (and the results
+        /// to standard error).
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
     /// Load every connector folder under a directory and build a dry-run request for every
     /// operation from defaults and placeholder values; print the counts.
+    #[command(after_help = super::examples::CONNECTOR_SWEEP)]
     Sweep {
         /// The directory of connector folders.
         dir: PathBuf,
@@ -106,12 +115,18 @@ pub enum ConnectorCommand {
     },
 }
 
+/// Loads a connector folder; one that cannot be read or loaded is a usage error (exit 2),
+/// as for every other file argument.
 fn load(path: &Path, positions: bool) -> Result<Connector, Failure> {
-    Connector::load_with(path, LoadOptions { positions }).map_err(|e| Failure::Failed(format!("{e:#}")))
+    Connector::load_with(path, LoadOptions { positions }).map_err(|e| Failure::Usage(e.to_string()))
 }
 
 fn bind(connector: &Connector, connection: Option<&Path>) -> Result<BoundConnection, Failure> {
     let c = match connection {
+        Some(p) if is_stdin(p) => {
+            let input = Input::read(p, "connection file")?;
+            Connection::from_json_str(&input.text).map_err(|e| input.invalid(e))?
+        }
         Some(p) => Connection::load(p).map_err(|e| Failure::Usage(e.to_string()))?,
         None => Connection::new(),
     };
@@ -165,7 +180,7 @@ pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
                 input.parameters.insert(name, value);
             }
             if let Some(body) = body {
-                let text = read_input(&body)?;
+                let text = read_input(&body, "request body")?;
                 let value = crate::value::from_json_str(&text).unwrap_or_else(|_| Value::from(text));
                 input.body = Some(value);
             }
@@ -177,14 +192,11 @@ pub(crate) fn run(command: ConnectorCommand) -> Result<(), Failure> {
             }
             let mut options = CallOptions { paginate, ..CallOptions::default() };
             if let Some(m) = mock {
-                let text = std::fs::read_to_string(&m)
-                    .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", m.display())))?;
-                let value = crate::value::from_json_str(&text)
-                    .map_err(|e| Failure::Usage(format!("{}: {e}", m.display())))?;
+                let (input, value) = Input::read_json(&m, "mocks file")?;
                 options.mocks = value.as_object().cloned().ok_or_else(|| {
                     Failure::Usage(format!(
                         "{}: mocks must be an object of operationId → response",
-                        m.display()
+                        input.name
                     ))
                 })?;
             }
@@ -445,23 +457,18 @@ fn describe(connector: &Connector, bound: &BoundConnection) -> Value {
     Value::Object(o)
 }
 
-fn write_stdout(text: &str) -> Result<(), Failure> {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // A closed pipe (`flowexpr connector list DIR | head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(Failure::from),
-    }
-}
-
 fn run_tests(path: &Path, cases: Option<&Path>, junit: Option<&Path>) -> Result<(), Failure> {
     let connector = load(path, false)?;
     let file = match cases {
         Some(f) => f.to_path_buf(),
         None => connector.dir.clone().unwrap_or_else(|| PathBuf::from(".")).join("tests.json"),
     };
-    let tests = TestFile::load(&file).map_err(|e| Failure::Usage(e.to_string()))?;
+    let tests = if is_stdin(&file) {
+        let (input, value) = Input::read_json(&file, "test file")?;
+        TestFile::from_value(&value).map_err(|e| input.invalid(e))?
+    } else {
+        TestFile::load(&file).map_err(|e| Failure::Usage(format!("{e:#}")))?
+    };
     let backend = LoopbackBackend::start().map_err(Failure::Usage)?;
     let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
     let results = cases::run(&connector, &tests, &backend).map_err(|e| Failure::Failed(format!("{e:#}")))?;
@@ -479,11 +486,14 @@ fn run_tests(path: &Path, cases: Option<&Path>, junit: Option<&Path>) -> Result<
     }
     let failed = results.iter().filter(|r| r.failure.is_some()).count();
     out.push_str(&format!("{} passed, {failed} failed\n", results.len() - failed));
-    write_stdout(&out)?;
+    if junit.is_some_and(is_stdin) {
+        eprint!("{out}");
+    } else {
+        write_stdout(&out)?;
+    }
     if let Some(j) = junit {
         let suite = SuiteResult { name: file.display().to_string(), timestamp, cases: results };
-        std::fs::write(j, junit::write(&[suite]))
-            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", j.display())))?;
+        super::input::write_output(j, &junit::write(&[suite]), "JUnit report")?;
     }
     if failed > 0 {
         Err(Failure::Failed(format!("{failed} case(s) failed")))

@@ -14,18 +14,20 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::{load_context, print_json, Failure};
+use super::input::Input;
+use super::{print_json, read_context, Failure};
 use crate::runtime::{HttpAction, HttpRuntime, Redactor};
 use crate::value::{Object, Value};
 
 /// Arguments of `flowexpr http`.
 #[derive(Debug, Args)]
 pub struct HttpArgs {
-    /// Action definition files (JSON), run in order.
+    /// Action definition files (JSON), run in order; one of them may be `-` (standard input).
     #[arg(required = true, value_name = "ACTION.json")]
     actions: Vec<PathBuf>,
     /// A run context (JSON): parameters, variables, trigger, actions, clock, and
-    /// `parameterTypes` marking `securestring` / `secureobject` parameters.
+    /// `parameterTypes` marking `securestring` / `secureobject` parameters; `-` reads
+    /// standard input.
     #[arg(long, value_name = "FILE")]
     context: Option<PathBuf>,
     /// The time `utcNow()` returns (RFC 3339); overrides the context's clock.
@@ -49,8 +51,8 @@ pub struct HttpArgs {
 /// Runs `flowexpr http`. Exit codes: 0 every action succeeded, 1 one failed or timed out,
 /// 2 a definition, the context or the options are not valid.
 pub(crate) fn run(args: HttpArgs) -> Result<(), Failure> {
-    let mut ctx = load_context(args.context.as_deref(), args.clock.as_deref())?;
-    let secrets = secure_parameters(args.context.as_deref(), &ctx)?;
+    let (mut ctx, context_json) = read_context(args.context.as_deref(), args.clock.as_deref())?;
+    let secrets = secure_parameters(&context_json, &ctx)?;
     let mut actions = Vec::with_capacity(args.actions.len());
     for path in &args.actions {
         actions.push(read_action(path)?);
@@ -111,30 +113,23 @@ pub(crate) fn run(args: HttpArgs) -> Result<(), Failure> {
 }
 
 fn read_action(path: &Path) -> Result<HttpAction, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let document = crate::value::from_json_str(&text)
-        .map_err(|e| Failure::Usage(format!("{}: not valid JSON: {e}", path.display())))?;
-    let stem =
-        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "HTTP".to_string());
-    HttpAction::from_document(&stem, &document)
-        .map_err(|e| Failure::Usage(format!("{}: {e:#}", path.display())))
+    let (input, document) = Input::read_json(path, "action")?;
+    let stem = match path.file_stem() {
+        Some(stem) if !super::input::is_stdin(path) => stem.to_string_lossy().into_owned(),
+        _ => "HTTP".to_string(),
+    };
+    HttpAction::from_document(&stem, &document).map_err(|e| input.invalid(e))
 }
 
 /// The values of the parameters the context's `parameterTypes` marks `securestring` or
 /// `secureobject`.
-fn secure_parameters(path: Option<&Path>, ctx: &crate::RunContext) -> Result<Redactor, Failure> {
+fn secure_parameters(context: &Value, ctx: &crate::RunContext) -> Result<Redactor, Failure> {
     let mut redactor = Redactor::new();
-    let Some(path) = path else { return Ok(redactor) };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let root = crate::value::from_json_str(&text).unwrap_or_default();
-    let Some(types) = root.member("parameterTypes") else { return Ok(redactor) };
+    let Some(types) = context.member("parameterTypes") else { return Ok(redactor) };
     let Some(types) = types.as_object() else {
-        return Err(Failure::Usage(format!(
-            "{}: \"parameterTypes\" must be an object of parameter names and types",
-            path.display()
-        )));
+        return Err(Failure::Usage(
+            "the run context's \"parameterTypes\" must be an object of parameter names and types".into(),
+        ));
     };
     for (name, ty) in types {
         let secure = ty.as_str().is_some_and(|t| {

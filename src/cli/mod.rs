@@ -1,18 +1,27 @@
 //! The `flowexpr` command-line tool.
 //!
-//! Exit codes: 0 success; 1 the expression, template or run failed; 2 usage or I/O error.
+//! Exit codes (the README's table): 0 success; 1 the expression, template, action, run or a
+//! test failed, or a check found errors; 2 usage, I/O, or a file that is not valid (not JSON,
+//! not UTF-8, not the expected shape, a folder).
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 
+mod check;
+mod color;
+mod examples;
+mod generate;
 mod http;
+mod input;
 
 use crate::eval::context::parse_clock;
 use crate::functions::{self, Category};
 use crate::{Engine, Error, RunContext, Value};
+pub use color::ColorChoice;
+use input::Input;
 
 pub mod connector;
 pub mod repl;
@@ -20,11 +29,15 @@ pub mod run;
 mod test;
 
 /// The expression language of Power Automate and Azure Logic Apps, offline.
-#[derive(Debug, Parser)]
-#[command(name = "flowexpr", version, about, long_about = None)]
+#[derive(Debug, clap::Parser)]
+#[command(name = "flowexpr", version, about, long_about = None, after_help = examples::TOP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set to a
+    /// non-empty value or TERM=dumb), always, never.
+    #[arg(long, value_enum, global = true, default_value = "auto", value_name = "WHEN")]
+    color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -34,10 +47,12 @@ enum Command {
     /// The expression is written without its leading `@`
     /// (`flowexpr eval "addDays('2024-01-15T00:00:00Z', -7)"`); a text that starts with `@`
     /// is read as a template, as in a workflow definition (`"@{variables('x')} items"`).
+    #[command(after_help = examples::EVAL)]
     Eval {
         /// The expression.
         expression: String,
-        /// A run context (JSON): parameters, variables, trigger, actions, items, clock.
+        /// A run context (JSON): parameters, variables, trigger, actions, items, clock;
+        /// `-` reads standard input.
         #[arg(long, value_name = "FILE")]
         context: Option<PathBuf>,
         /// The time `utcNow()` returns (RFC 3339); overrides the context's clock.
@@ -46,12 +61,17 @@ enum Command {
         /// Print compact JSON on one line.
         #[arg(long)]
         compact: bool,
+        /// A string result is printed as its text, without quotes or escapes (jq's `-r`);
+        /// other results are still JSON.
+        #[arg(long, short)]
+        raw: bool,
     },
     /// Render every string of a JSON document (`@expr`, `@{...}`, `@@`) and print the JSON.
+    #[command(after_help = examples::RENDER)]
     Render {
         /// The document, or `-` for standard input.
-        file: String,
-        /// A run context (JSON).
+        file: PathBuf,
+        /// A run context (JSON); `-` reads standard input.
         #[arg(long, value_name = "FILE")]
         context: Option<PathBuf>,
         /// The time `utcNow()` returns (RFC 3339).
@@ -62,6 +82,7 @@ enum Command {
         compact: bool,
     },
     /// Parse an expression (or, if it starts with `@`, a template) and print its syntax tree.
+    #[command(after_help = examples::PARSE)]
     Parse {
         /// The expression or template.
         expression: String,
@@ -70,6 +91,7 @@ enum Command {
     ///
     /// On a terminal: completion (Tab), history, multi-line input, `:help`. With standard
     /// input from a pipe or file: one input per line, one JSON result per line.
+    #[command(after_help = examples::REPL)]
     Repl {
         /// A run context or a run record (JSON).
         #[arg(long, value_name = "FILE")]
@@ -81,9 +103,14 @@ enum Command {
     /// Check a workflow definition without running it: expressions, function names and
     /// argument counts, references to actions, variables and parameters, runAfter, loops.
     ///
-    /// Exit code 1 when there are errors; warnings alone exit 0.
+    /// Every file is reported, even after one that cannot be read. Exit code 1 when there
+    /// are errors; warnings alone exit 0; 2 when a file cannot be read, is not JSON or holds
+    /// no flow the loader recognises.
+    #[command(after_help = examples::CHECK)]
     Check {
-        /// Definition files (bare or wrapped in {"definition": ...}).
+        /// Definitions (bare or wrapped in {"definition": ...}; `-` reads standard input),
+        /// exports (.zip or folder: package, solution) or Logic Apps Standard projects; every
+        /// flow each holds is checked.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format.
@@ -92,9 +119,11 @@ enum Command {
     },
     /// Run flow tests: `*.flowtest.json` files with mocks, expectations and assertions
     /// written in the expression language. Exit code 1 when a case fails.
+    #[command(after_help = examples::TEST)]
     Test(test::TestArgs),
     /// Custom connectors: list, call (or dry-run), check, test and sweep Power Platform
     /// connector definitions (apiDefinition.swagger.json + apiProperties.json).
+    #[command(after_help = examples::CONNECTOR)]
     Connector {
         #[command(subcommand)]
         command: connector::ConnectorCommand,
@@ -103,10 +132,13 @@ enum Command {
     ///
     /// Exit code 0 when the run Succeeded, 1 when it Failed or was Cancelled, 2 when the
     /// definition, its parameters or the mocks are not valid.
+    #[command(after_help = examples::RUN)]
     Run(run::RunArgs),
     /// Run Http actions: render, send with retries, polling and paging, print the record.
+    #[command(after_help = examples::HTTP)]
     Http(http::HttpArgs),
     /// List the functions of the language: name, signature, category, help.
+    #[command(after_help = examples::FUNCTIONS)]
     Functions {
         /// Only this category (string, collection, logical, conversion, math, datetime,
         /// workflow, uri, manipulation).
@@ -116,11 +148,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page flowexpr(1), or write it and one page per subcommand to a folder.
+    #[command(after_help = examples::MAN)]
+    Man {
+        /// Write flowexpr.1, flowexpr-run.1, … into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// How `check` prints its findings.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum CheckFormat {
+pub(crate) enum CheckFormat {
     /// Messages with carets under the source.
     Text,
     /// A JSON array of findings (file, severity, code, message, pointer, line, column).
@@ -143,8 +189,7 @@ impl From<std::io::Error> for Failure {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    match run(color::parse_with_color()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Failed(message)) => {
             eprintln!("{message}");
@@ -158,8 +203,9 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    let color = cli.color;
     match cli.command {
-        Command::Eval { expression, context, clock, compact } => {
+        Command::Eval { expression, context, clock, compact, raw } => {
             let ctx = load_context(context.as_deref(), clock.as_deref())?;
             let engine = Engine::new();
             let result = if expression.starts_with('@') {
@@ -168,16 +214,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 engine.compile(&expression).and_then(|e| e.eval(&ctx))
             };
             let value = result.map_err(|e| Failure::Failed(format!("{e:#}")))?;
-            print_json(&value, compact)
+            match value.as_str() {
+                Some(text) if raw => write_stdout(&format!("{text}\n")),
+                _ => print_json(&value, compact),
+            }
         }
         Command::Render { file, context, clock, compact } => {
             let ctx = load_context(context.as_deref(), clock.as_deref())?;
-            let text = read_input(&file)?;
-            let document = crate::value::from_json_str(&text)
-                .map_err(|e| Failure::Usage(format!("{file}: not valid JSON: {e}")))?;
+            let (input, document) = Input::read_json(&file, "document")?;
             let value = Engine::new()
                 .render(&document, &ctx)
-                .map_err(|e| Failure::Failed(format!("{file}: {e:#}")))?;
+                .map_err(|e| Failure::Failed(format!("{}: {e:#}", input.name)))?;
             print_json(&value, compact)
         }
         Command::Parse { expression } => {
@@ -190,73 +237,45 @@ fn run(cli: Cli) -> Result<(), Failure> {
             write_stdout(&tree)
         }
         Command::Repl { context, clock } => {
+            if context.as_deref().is_some_and(input::is_stdin) {
+                return Err(Failure::Usage(
+                    "repl reads its inputs from standard input; give the run context as a file".into(),
+                ));
+            }
             let ctx = load_context(context.as_deref(), clock.as_deref())?;
-            repl::run(ctx).map_err(Failure::from)
+            repl::run(ctx, color).map_err(Failure::from)
         }
-        Command::Check { files, format } => check(&files, format),
+        Command::Check { files, format } => check::run(&files, format),
         Command::Run(args) => run::run(args),
-        Command::Test(args) => test::run(args),
+        Command::Test(args) => test::run(args, color),
         Command::Functions { category, json } => list_functions(category.as_deref(), json),
         Command::Connector { command } => connector::run(command),
         Command::Http(args) => http::run(args),
-    }
-}
-
-fn check(files: &[PathBuf], format: CheckFormat) -> Result<(), Failure> {
-    let mut errors = false;
-    let mut all = Vec::new();
-    let mut text_out = String::new();
-    for file in files {
-        let name = file.display().to_string();
-        let text =
-            std::fs::read_to_string(file).map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
-        let report =
-            crate::check::check_text(&text).map_err(|e| Failure::Failed(format!("{name}: {e:#}")))?;
-        errors |= report.has_errors();
-        match format {
-            CheckFormat::Text => text_out.push_str(&report.render(&name)),
-            CheckFormat::Json => {
-                if let Value::Array(items) = report.to_json(&name) {
-                    all.extend(items.iter().cloned());
-                }
-            }
-        }
-    }
-    match format {
-        CheckFormat::Text => write_stdout(&text_out)?,
-        CheckFormat::Json => print_json(&Value::array(all), false)?,
-    }
-    if errors {
-        Err(Failure::Failed("check found errors".into()))
-    } else {
-        Ok(())
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Man { out } => generate::man(out.as_deref()),
     }
 }
 
 pub(crate) fn load_context(path: Option<&Path>, clock: Option<&str>) -> Result<RunContext, Failure> {
-    let mut ctx = match path {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Failure::Usage(format!("cannot read the context {}: {e}", p.display())))?;
-            RunContext::from_json_str(&text).map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?
-        }
-        None => RunContext::default(),
+    Ok(read_context(path, clock)?.0)
+}
+
+/// The run context and the JSON it was read from (`http` reads `parameterTypes` there).
+pub(crate) fn read_context(path: Option<&Path>, clock: Option<&str>) -> Result<(RunContext, Value), Failure> {
+    let (mut ctx, json) = match input::read_optional_json(path, "run context")? {
+        Some((input, json)) => (RunContext::from_value(&json).map_err(|e| input.invalid(e))?, json),
+        None => (RunContext::default(), Value::Null),
     };
     if let Some(clock) = clock {
         ctx.clock =
             Some(parse_clock(clock).map_err(|e: Error| Failure::Usage(format!("--clock: {}", e.message())))?);
     }
-    Ok(ctx)
+    Ok((ctx, json))
 }
 
-pub(crate) fn read_input(file: &str) -> Result<String, Failure> {
-    if file == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        Ok(text)
-    } else {
-        std::fs::read_to_string(file).map_err(|e| Failure::Usage(format!("cannot read {file}: {e}")))
-    }
+/// The text of a file argument (`-`: standard input); `what` names it in messages.
+pub(crate) fn read_input(file: &str, what: &str) -> Result<String, Failure> {
+    Ok(Input::read(Path::new(file), what)?.text)
 }
 
 pub(crate) fn print_json(value: &Value, compact: bool) -> Result<(), Failure> {
@@ -268,7 +287,7 @@ pub(crate) fn print_json(value: &Value, compact: bool) -> Result<(), Failure> {
     write_stdout(&format!("{text}\n"))
 }
 
-fn write_stdout(text: &str) -> Result<(), Failure> {
+pub(crate) fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         // A closed pipe (`flowexpr functions | head`) is not an error.

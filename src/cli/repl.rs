@@ -6,7 +6,7 @@
 //! line when standard input is not a terminal.
 
 use std::borrow::Cow;
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use crate::eval::context::parse_clock;
@@ -229,11 +229,14 @@ impl Repl {
         if path.is_empty() {
             return Reply::Error("Usage: :load FILE".into());
         }
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::source::read_text(std::path::Path::new(path), "run context") {
             Ok(t) => t,
-            Err(e) => return Reply::Error(format!("Cannot read {path}: {e}")),
+            Err(e) => return Reply::Error(e.to_string()),
         };
-        match RunContext::from_json_str(&text) {
+        let parsed = crate::source::parse_json(&text, "run context")
+            .and_then(|json| RunContext::from_value(&json))
+            .map_err(|e| crate::source::locate(e, &text));
+        match parsed {
             Ok(ctx) => {
                 let summary = summarize(&ctx);
                 self.context = ctx;
@@ -539,21 +542,12 @@ mod line_editor {
 }
 
 /// Runs the REPL on the terminal (or line by line on a pipe).
-pub fn run(context: RunContext) -> std::io::Result<()> {
+pub fn run(context: RunContext, color: super::ColorChoice) -> std::io::Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        let mut repl = Repl::new(context);
-        let mut out = std::io::stdout().lock();
-        for line in stdin.lock().lines() {
-            let line = line?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            writeln!(out, "{}", repl.handle_json(&line))?;
-        }
-        return Ok(());
+        return run_piped(Repl::new(context), stdin.lock(), &mut std::io::stdout().lock());
     }
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = color.enabled(std::io::stdout().is_terminal());
     let repl = std::rc::Rc::new(std::cell::RefCell::new(Repl::new(context).with_color(color)));
     let config = rustyline::Config::builder()
         .completion_type(rustyline::CompletionType::List)
@@ -590,6 +584,54 @@ pub fn run(context: RunContext) -> std::io::Result<()> {
         let _ = editor.save_history(h);
     }
     Ok(())
+}
+
+/// One input per line, one JSON line per input. A line that is not UTF-8 is answered with
+/// an error and the session goes on (one bad byte must not lose the rest of a script); a
+/// UTF-8 byte-order mark before the first line is skipped.
+pub fn run_piped(
+    mut repl: Repl,
+    mut input: impl std::io::BufRead,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let mut bytes = Vec::new();
+    let mut number = 0usize;
+    loop {
+        bytes.clear();
+        if input.read_until(b'\n', &mut bytes)? == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let mut line: &[u8] = &bytes;
+        if number == 1 {
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let reply = match std::str::from_utf8(line) {
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => repl.handle_json(text),
+            Err(e) => not_utf8(number, line, e.valid_up_to()),
+        };
+        writeln!(out, "{reply}")?;
+        out.flush()?;
+    }
+}
+
+/// The JSON answer to an input line that is not UTF-8.
+fn not_utf8(number: usize, line: &[u8], valid_up_to: usize) -> String {
+    let column = String::from_utf8_lossy(&line[..valid_up_to]).chars().count() + 1;
+    let byte = line.get(valid_up_to).copied().unwrap_or_default();
+    let mut o = Object::new();
+    o.insert(
+        "error",
+        Value::from(format!(
+            "input line {number} is not UTF-8: byte 0x{byte:02X} at column {column} does not start a UTF-8 character; the line was skipped"
+        )),
+    );
+    o.insert("line", Value::from(number));
+    o.insert("column", Value::from(column));
+    crate::value::to_json_string(&Value::Object(o))
 }
 
 fn paint_error(text: &str, color: bool) -> Cow<'_, str> {

@@ -6,15 +6,29 @@ use crate::eval::context::parse_clock;
 use crate::value::{from_json_str, Object, Value};
 use crate::workflow::{self, Mocks, RunOptions, Status, Workflow};
 
+use super::input;
 use super::{print_json, Failure};
 
 /// The options of `flowexpr run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The workflow definition: bare, or wrapped in {"definition": ...} (workflow.json).
+    /// The flow: a definition (bare, or wrapped in {"definition": ...}), an exported flow,
+    /// a Power Automate package or solution (.zip or folder), or a Logic Apps Standard
+    /// project or workflow folder; `-` reads a definition or a .zip from standard input.
     flow: PathBuf,
+    /// Which flow to run, by name or display name, when the file or folder holds several.
+    #[arg(long, value_name = "NAME")]
+    workflow: Option<String>,
+    /// A `workflow().tags` value, `NAME=VALUE` (repeatable; over the export's
+    /// flowDisplayName, environmentName, ...).
+    #[arg(long = "tag", value_name = "NAME=VALUE")]
+    tags: Vec<String>,
+    /// Answer every connector action that no mock, connection or child flow covers with an
+    /// empty success (status 200, body {}), and list those actions after the run.
+    #[arg(long)]
+    stub_unmocked: bool,
     /// Parameter values: {"name": value} or {"name": {"value": value}} (parameters.json).
-    /// Environment variables FLOWEXPR_PARAM_<name> override them.
+    /// Environment variables FLOWEXPR_PARAM_<name> override them. `-`: standard input.
     #[arg(long, value_name = "FILE")]
     parameters: Option<PathBuf>,
     /// The trigger's body (JSON, or text if it is not JSON); `-` reads standard input.
@@ -26,11 +40,15 @@ pub struct RunArgs {
     /// A trigger query parameter, `name=value` (repeatable).
     #[arg(long = "trigger-query", value_name = "NAME=VALUE")]
     trigger_queries: Vec<String>,
-    /// Canned responses by action name or by method and URL pattern (JSON).
+    /// Canned responses by action name, by connector operation, or by method and URL pattern
+    /// (JSON); `-`: standard input.
     #[arg(long, value_name = "FILE")]
     mocks: Option<PathBuf>,
     /// A connections file binding OpenApiConnection / ApiConnection actions to local
-    /// connector folders (see examples/connectors/README.md).
+    /// connector folders (see examples/connectors/README.md), keyed by connection reference
+    /// or API name (`shared_sharepointonline`); an entry without "connector" binds the
+    /// custom connector a solution ships. `-`: standard input (its folders are then relative
+    /// to the current folder).
     #[arg(long, value_name = "FILE")]
     connections: Option<PathBuf>,
     /// The time the run starts at (RFC 3339); the system clock by default.
@@ -50,12 +68,6 @@ pub struct RunArgs {
     demo_server: bool,
 }
 
-fn read_json_file(path: &Path, what: &str) -> Result<Value, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read the {what} {}: {e}", path.display())))?;
-    from_json_str(&text).map_err(|e| Failure::Usage(format!("{}: not valid JSON: {e}", path.display())))
-}
-
 fn pairs(list: &[String], what: &str) -> Result<Object, Failure> {
     let mut o = Object::new();
     for item in list {
@@ -67,25 +79,16 @@ fn pairs(list: &[String], what: &str) -> Result<Object, Failure> {
     Ok(o)
 }
 
-/// The workflow's name: the file's stem, or its folder's name for a `workflow.json`.
-fn workflow_name(path: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "local".into());
-    if stem.eq_ignore_ascii_case("workflow") {
-        if let Some(dir) = path
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned()))
-        {
-            return dir;
-        }
-    }
-    stem
-}
-
 /// Runs the command.
 pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
-    let name = args.flow.display().to_string();
-    let flow = Workflow::load(&args.flow).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
+    let project = input::load_project(&args.flow).map_err(|e| Failure::Usage(input::describe_loaded(&e)))?;
+    let chosen =
+        project.flow(args.workflow.as_deref()).map_err(|e| Failure::Usage(e.message().to_string()))?;
+    let name = chosen.file.clone();
+    let flow: Workflow =
+        chosen.workflow().map_err(|e| Failure::Usage(input::describe_in_flow(&name, &chosen.text, e)))?;
+    let export =
+        crate::project::run::Environment::new(&project, chosen).with_tags(&pairs(&args.tags, "tag")?);
     let mut parameters = Object::new();
     let demo = if args.demo_server {
         let server = workflow::demo::DemoServer::start()
@@ -96,9 +99,8 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     } else {
         None
     };
-    if let Some(p) = &args.parameters {
-        let file = workflow::params::parameters_from_value(&read_json_file(p, "parameters file")?)
-            .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?;
+    if let Some((input, json)) = input::read_optional_json(args.parameters.as_deref(), "parameters file")? {
+        let file = workflow::params::parameters_from_value(&json).map_err(|e| input.invalid(e))?;
         for (k, v) in &file {
             parameters.insert(k.clone(), v.clone());
         }
@@ -106,21 +108,27 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     let trigger_body = match &args.trigger_body {
         None => None,
         Some(file) => {
-            let text = super::read_input(file)?;
+            let text = super::read_input(file, "trigger body")?;
             Some(from_json_str(&text).unwrap_or_else(|_| Value::from(text)))
         }
     };
-    let mocks = match &args.mocks {
+    let mocks = match input::read_optional_json(args.mocks.as_deref(), "mocks file")? {
         None => Mocks::none(),
-        Some(p) => Mocks::from_value(&read_json_file(p, "mocks file")?)
-            .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?,
+        Some((input, json)) => Mocks::from_value(&json).map_err(|e| input.invalid(e))?,
     };
-    let connections = match &args.connections {
+    let connections = match input::read_optional_json(args.connections.as_deref(), "connections file")? {
         None => None,
-        Some(p) => Some(std::sync::Arc::new(
-            crate::connector::flow::Bindings::load(p)
-                .map_err(|e| Failure::Usage(format!("{}: {e}", p.display())))?,
-        )),
+        Some((input, json)) => {
+            let base = args
+                .connections
+                .as_deref()
+                .filter(|p| !input::is_stdin(p))
+                .and_then(Path::parent)
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let bindings = crate::project::connections_from_value(&project, &json, &base)
+                .map_err(|e| input.invalid(e))?;
+            Some(std::sync::Arc::new(bindings))
+        }
     };
     let clock = match &args.clock {
         None => None,
@@ -138,15 +146,22 @@ pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
         clock,
         time_scale: args.time_scale,
         progress: true,
-        workflow_name: workflow_name(&args.flow),
+        workflow_name: chosen.name.clone(),
         transport: None,
         connections,
+        export,
+        stub_unmocked: args.stub_unmocked,
     };
     let runs = workflow::fire(&flow, options).map_err(|e| Failure::Usage(format!("{name}: {e:#}")))?;
     drop(demo);
     let split = flow.has_split_on();
     if runs.is_empty() {
-        eprintln!("the trigger's splitOn expression gave no items; no run started");
+        let hint = if args.stub_unmocked && args.trigger_body.is_none() {
+            " (give the trigger's output with --trigger-body)"
+        } else {
+            ""
+        };
+        eprintln!("the trigger's splitOn expression gave no items; no run started{hint}");
     }
     for (i, finished) in runs.iter().enumerate() {
         if split {

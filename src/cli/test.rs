@@ -1,17 +1,26 @@
-//! `flowexpr test`: run flow test files.
+//! `flowexpr test`: run flow test files (and the smoke cases of exports no test names),
+//! printing each case as it finishes.
+//!
+//! Text (the default) prints `ok` / `FAIL` lines as cases finish, with a progress line on a
+//! terminal; `--format json` prints one JSON object per case as it finishes and a summary
+//! object last (JSON Lines, for scripts and CI annotations).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use super::Failure;
+use super::{ColorChoice, Failure};
 use crate::flowtest::junit::{self, CaseResult, SuiteResult};
-use crate::flowtest::run::{discover, run_files, CaseOutcome, TestOptions};
+use crate::flowtest::run::{run_files_with, CaseOutcome, TestEvent, TestOptions};
+use crate::flowtest::smoke;
+use crate::value::{Object, Value};
 
 /// Arguments of `flowexpr test`.
 #[derive(Debug, clap::Args)]
 pub struct TestArgs {
-    /// Test files (`*.flowtest.json`) or folders to search; the current folder when none.
+    /// Test files (`*.flowtest.json`) or folders to search; the current folder when none. An
+    /// export or project runs the test files that name it, else one smoke case per flow.
     paths: Vec<PathBuf>,
     /// Run only the cases whose name or file path contains this text.
     #[arg(long, value_name = "TEXT")]
@@ -19,49 +28,215 @@ pub struct TestArgs {
     /// How many cases run at once (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     jobs: usize,
-    /// Write a JUnit XML report to this file.
+    /// Write a JUnit XML report to this file; `-` writes it to standard output (and the
+    /// results to standard error).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// Record the observed action outputs as the snapshots of cases that ask for them.
     #[arg(long)]
     update: bool,
+    /// How results are printed: text lines, or one JSON object per case (JSON Lines).
+    #[arg(long, value_enum, default_value = "text")]
+    format: TestFormat,
 }
 
-pub(super) fn run(args: TestArgs) -> Result<(), Failure> {
+/// How `test` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TestFormat {
+    /// `ok` / `FAIL` lines and a summary.
+    Text,
+    /// One JSON object per case as it finishes, then `{"type": "summary", ...}`.
+    Json,
+}
+
+pub(super) fn run(args: TestArgs, color: ColorChoice) -> Result<(), Failure> {
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
-    let files = discover(&paths).map_err(|e| Failure::Usage(e.to_string()))?;
-    if files.is_empty() {
+    if paths.iter().any(|p| super::input::is_stdin(p)) {
+        return Err(Failure::Usage(
+            "`flowexpr test` reads test files, folders and exports: a test file names its flow and \
+             snapshots relative to itself, so it cannot come from standard input"
+                .into(),
+        ));
+    }
+    let plan = smoke::plan(&paths).map_err(|e| Failure::Usage(e.message().to_string()))?;
+    if plan.files.is_empty() && plan.smoke.is_empty() {
         return Err(Failure::Usage("no test files (*.flowtest.json) found".into()));
     }
     let started = Instant::now();
+    let junit_to_stdout = args.junit.as_deref().is_some_and(super::input::is_stdin);
+    let sink = if junit_to_stdout { Sink::Stderr } else { Sink::Stdout };
+    let terminal = sink.is_terminal();
+    let reporter = Reporter {
+        format: args.format,
+        sink,
+        color: color.enabled(terminal),
+        progress: terminal && args.format == TestFormat::Text,
+        state: Mutex::new(Progress::default()),
+    };
     let options = TestOptions { filter: args.filter, jobs: args.jobs, update: args.update };
-    let outcomes = run_files(&files, &options);
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut out = String::new();
-    for o in &outcomes {
-        out.push_str(&line(o, color));
+    let report = |event: TestEvent<'_>| reporter.event(event);
+    let mut outcomes = run_files_with(&plan.files, &options, &report);
+    for export in &plan.smoke {
+        outcomes.extend(smoke::smoke_cases_with(export, &options, &report));
     }
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
-    let passed = outcomes.len() - failed;
-    out.push_str(&format!(
-        "\n{passed} passed, {failed} failed ({} case{} in {} file{}, {:.2} s)\n",
-        outcomes.len(),
-        if outcomes.len() == 1 { "" } else { "s" },
-        files.len(),
-        if files.len() == 1 { "" } else { "s" },
-        started.elapsed().as_secs_f64()
-    ));
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
-    if let Some(path) = args.junit {
-        std::fs::write(&path, junit::write(&suites(&outcomes)))
-            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
+    let files = plan.files.len() + plan.smoke.len();
+    let note = (!plan.smoke.is_empty()).then(|| smoke::hint(&plan.smoke));
+    reporter.summary(outcomes.len(), failed, files, started.elapsed().as_secs_f64(), note.as_deref())?;
+    if let Some(path) = &args.junit {
+        super::input::write_output(path, &junit::write(&suites(&outcomes)), "JUnit report")?;
     }
     if failed > 0 {
-        Err(Failure::Failed(format!("{failed} test case{} failed", if failed == 1 { "" } else { "s" })))
+        Err(Failure::Failed(format!("{failed} test case{} failed", plural(failed))))
     } else {
         Ok(())
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Where results go: standard output, or standard error when the JUnit report takes
+/// standard output.
+#[derive(Clone, Copy)]
+enum Sink {
+    Stdout,
+    Stderr,
+}
+
+impl Sink {
+    fn is_terminal(self) -> bool {
+        match self {
+            Sink::Stdout => std::io::stdout().is_terminal(),
+            Sink::Stderr => std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Writes and flushes; a closed pipe (`flowexpr test | head`) is not an error.
+    fn write(self, text: &str) -> std::io::Result<()> {
+        let result = match self {
+            Sink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            }
+            Sink::Stderr => {
+                let mut out = std::io::stderr().lock();
+                out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            }
+        };
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Progress {
+    planned: usize,
+    done: usize,
+    failed: usize,
+    /// The first failed write (a full disk): the run goes on, and the command fails at the
+    /// end instead of reporting success over lost results.
+    write_error: Option<std::io::Error>,
+}
+
+/// Prints each case as it finishes. Workers call it concurrently; the lock keeps lines whole
+/// and the counts right.
+struct Reporter {
+    format: TestFormat,
+    sink: Sink,
+    color: bool,
+    /// Keep a `[done/planned]` line at the bottom (text on a terminal only).
+    progress: bool,
+    state: Mutex<Progress>,
+}
+
+/// Erases the progress line.
+const CLEAR_LINE: &str = "\r\x1b[K";
+
+impl Reporter {
+    fn event(&self, event: TestEvent<'_>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut text = String::new();
+        match event {
+            // Test files plan their cases at once; each export's smoke cases once it loaded.
+            TestEvent::Planned { cases } => state.planned += cases,
+            TestEvent::Finished(outcome) => {
+                state.done += 1;
+                state.failed += usize::from(!outcome.passed());
+                if self.progress {
+                    text.push_str(CLEAR_LINE);
+                }
+                match self.format {
+                    TestFormat::Text => text.push_str(&line(outcome, self.color)),
+                    TestFormat::Json => {
+                        text.push_str(&crate::value::to_json_string(&case_json(outcome)));
+                        text.push('\n');
+                    }
+                }
+            }
+        }
+        if self.progress {
+            text.push_str(&format!(
+                "{}[{}/{}] running{}",
+                if text.is_empty() { CLEAR_LINE } else { "" },
+                state.done,
+                state.planned,
+                if state.failed > 0 { format!(" {} failed", state.failed) } else { String::new() }
+            ));
+        }
+        if let Err(e) = self.sink.write(&text) {
+            state.write_error.get_or_insert(e);
+        }
+    }
+
+    /// The last lines: the counts, and `note` (what smoke cases are, when some ran).
+    fn summary(
+        &self,
+        cases: usize,
+        failed: usize,
+        files: usize,
+        seconds: f64,
+        note: Option<&str>,
+    ) -> Result<(), Failure> {
+        let mut text = String::from(if self.progress { CLEAR_LINE } else { "" });
+        match self.format {
+            TestFormat::Text => text.push_str(&format!(
+                "\n{} passed, {failed} failed ({cases} case{} in {files} file{}, {seconds:.2} s)\n",
+                cases - failed,
+                plural(cases),
+                plural(files),
+            )),
+            TestFormat::Json => {
+                let mut o = Object::new();
+                o.insert("type", Value::from("summary"));
+                o.insert("passed", Value::from(cases - failed));
+                o.insert("failed", Value::from(failed));
+                o.insert("cases", Value::from(cases));
+                o.insert("files", Value::from(files));
+                o.insert("seconds", Value::from(seconds));
+                if let Some(note) = note {
+                    let note = note.trim();
+                    o.insert("note", Value::from(note.strip_prefix("note: ").unwrap_or(note)));
+                }
+                text.push_str(&crate::value::to_json_string(&Value::Object(o)));
+                text.push('\n');
+            }
+        }
+        if let (TestFormat::Text, Some(note)) = (self.format, note) {
+            text.push_str(note);
+        }
+        let earlier = self.state.lock().unwrap_or_else(PoisonError::into_inner).write_error.take();
+        match earlier.map_or_else(|| self.sink.write(&text), Err) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(Failure::Usage(format!("cannot write the test results: {e}"))),
+        }
     }
 }
 
@@ -69,14 +244,29 @@ fn line(o: &CaseOutcome, color: bool) -> String {
     let (mark, paint) = if o.passed() { ("ok  ", "32") } else { ("FAIL", "31") };
     let mark = if color { format!("\x1b[{paint}m{mark}\x1b[0m") } else { mark.to_string() };
     let mut s = format!("{mark}  {} › {}  ({} ms)\n", o.file.display(), o.name, o.duration.as_millis());
-    for f in &o.failures {
-        for (i, l) in f.lines().enumerate() {
-            s.push_str(if i == 0 { "      - " } else { "        " });
+    for (mark, text) in o.failures.iter().map(|f| ("- ", f)).chain(o.notes.iter().map(|n| ("· ", n))) {
+        for (i, l) in text.lines().enumerate() {
+            s.push_str(if i == 0 { "      " } else { "        " });
+            s.push_str(if i == 0 { mark } else { "" });
             s.push_str(l);
             s.push('\n');
         }
     }
     s
+}
+
+/// One case as JSON: `{"type": "case", "file", "name", "status": "passed"|"failed",
+/// "duration_ms", "failures": [...], "notes": [...]}` (notes: how far a smoke case's run went).
+fn case_json(o: &CaseOutcome) -> Value {
+    let mut out = Object::new();
+    out.insert("type", Value::from("case"));
+    out.insert("file", Value::from(o.file.display().to_string()));
+    out.insert("name", Value::from(o.name.as_str()));
+    out.insert("status", Value::from(if o.passed() { "passed" } else { "failed" }));
+    out.insert("duration_ms", Value::from(o.duration.as_secs_f64() * 1000.0));
+    out.insert("failures", Value::array(o.failures.iter().map(|f| Value::from(f.as_str())).collect()));
+    out.insert("notes", Value::array(o.notes.iter().map(|n| Value::from(n.as_str())).collect()));
+    Value::Object(out)
 }
 
 fn suites(outcomes: &[CaseOutcome]) -> Vec<SuiteResult> {

@@ -156,10 +156,11 @@ impl TestFile {
 
     /// Reads a test file.
     pub fn load(path: &std::path::Path) -> Result<TestFile> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
-        let v = crate::value::from_json_str(&text)
-            .map_err(|e| bad(format!("{}: not valid JSON: {e}", path.display())))?;
+        let text = crate::source::read_text(path, "test file")?;
+        let v = crate::source::parse_json(&text, "test file").map_err(|e| {
+            let message = format!("{}: {}", path.display(), e.message());
+            e.with_message(message)
+        })?;
         TestFile::from_value(&v).map_err(|e| {
             let message = format!("{}: {}", path.display(), e.message());
             e.with_message(message)

@@ -19,7 +19,14 @@
 //!   `/providers/Microsoft.PowerApps/apis/shared_expenses`);
 //! - `ApiConnection`: `inputs.host.connection.referenceName` (Standard), else the `$connections`
 //!   key in `@parameters('$connections')['key']['connectionId']` (Consumption), else the
-//!   last segment of the connection id it renders to.
+//!   last segment of the connection id it renders to;
+//! - then, for a run of an export, the API name of the connection reference those keys name
+//!   (`connectionReferences[key].api.name`, `connectionsMap`/`apisMap`, a Standard
+//!   `connections.json` `managedApiConnections[key].api.id`): `shared_sharepointonline`
+//!   serves `shared_sharepointonline_1` ([`Bindings::with_references`]).
+//!
+//! An entry without `connector` binds the custom connector the export ships for its key (a
+//! solution's `Connector/*`; [`Bindings::load_with`]).
 //!
 //! `OpenApiConnection` inputs are `host.operationId` and the flat `parameters` map (keys are
 //! swagger parameter names; body properties flattened as `body/property`).
@@ -58,22 +65,20 @@ pub struct Binding {
 #[derive(Debug, Clone, Default)]
 pub struct Bindings {
     entries: Vec<Binding>,
+    /// The flow's connection references: key → API name (`shared_sharepointonline_1` →
+    /// `shared_sharepointonline`), so an action naming a reference finds the entry for its API.
+    references: Vec<(String, String)>,
 }
+
+/// Finds the connector an export ships for an entry that names none (a solution's custom
+/// connector, by reference key, API name or connector name).
+pub type ShippedConnectors<'a> = &'a dyn Fn(&str) -> Option<Arc<Connector>>;
 
 fn definition_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Definition, message)
 }
 
-/// The `$connections` key in `@parameters('$connections')['key']['connectionId']`.
-fn connections_key(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    let at = lower.find("parameters('$connections')")?;
-    let rest = &text[at + "parameters('$connections')".len()..];
-    let rest = rest.trim_start().strip_prefix("?").unwrap_or(rest.trim_start());
-    let rest = rest.strip_prefix("['")?;
-    let end = rest.find("']")?;
-    Some(rest[..end].to_string())
-}
+use crate::project::run::connections_key;
 
 impl Bindings {
     /// No bindings.
@@ -88,13 +93,19 @@ impl Bindings {
 
     /// Reads a connections file (see the module documentation).
     pub fn load(path: &Path) -> Result<Bindings> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot read the connections file {}: {e}", path.display()))
+        Bindings::load_with(path, &|_| None)
+    }
+
+    /// Reads a connections file whose entries may leave out `connector` when the export
+    /// ships it (`shipped`).
+    pub fn load_with(path: &Path, shipped: ShippedConnectors<'_>) -> Result<Bindings> {
+        let text = crate::source::read_text(path, "connections file")?;
+        let value = crate::source::parse_json(&text, "connections file").map_err(|e| {
+            let message = format!("{}: {}", path.display(), e.message());
+            e.with_message(message)
         })?;
-        let value = crate::value::from_json_str(&text)
-            .map_err(|e| definition_error(format!("{}: not valid JSON: {e}", path.display())))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        Bindings::from_value(&value, &base).map_err(|e| {
+        Bindings::from_value_with(&value, &base, shipped).map_err(|e| {
             let message = format!("{}: {}", path.display(), e.message());
             e.with_message(message)
         })
@@ -102,6 +113,12 @@ impl Bindings {
 
     /// Reads a connections document; relative paths are resolved against `base`.
     pub fn from_value(value: &Value, base: &Path) -> Result<Bindings> {
+        Bindings::from_value_with(value, base, &|_| None)
+    }
+
+    /// Reads a connections document; an entry without `connector` takes the one `shipped`
+    /// finds for its key.
+    pub fn from_value_with(value: &Value, base: &Path, shipped: ShippedConnectors<'_>) -> Result<Bindings> {
         let entries = value.member("connectors").and_then(|c| c.as_object().cloned()).ok_or_else(|| {
             definition_error(
                 "a connections file needs a \"connectors\" object (key → {connector, connection})",
@@ -109,12 +126,17 @@ impl Bindings {
         })?;
         let mut out = Bindings::new();
         for (key, entry) in entries.iter() {
-            let folder =
-                entry.member("connector").and_then(|f| f.as_str().map(str::to_string)).ok_or_else(|| {
-                    definition_error(format!("connectors.{key} needs \"connector\": the connector folder"))
-                })?;
-            let connector = Connector::load(base.join(&folder))
-                .map_err(|e| definition_error(format!("connectors.{key}: {}", e.message())))?;
+            let connector = match entry.member("connector").and_then(|f| f.as_str().map(str::to_string)) {
+                Some(folder) => Arc::new(
+                    Connector::load(base.join(&folder))
+                        .map_err(|e| definition_error(format!("connectors.{key}: {}", e.message())))?,
+                ),
+                None => shipped(key).ok_or_else(|| {
+                    definition_error(format!(
+                        "connectors.{key} needs \"connector\": the connector folder (the export ships no custom connector for '{key}')"
+                    ))
+                })?,
+            };
             let connection = match entry.member("connection") {
                 None | Some(Value::Null) => Connection::new(),
                 Some(Value::String(file)) => Connection::load(base.join(&*file))?,
@@ -123,9 +145,19 @@ impl Bindings {
             let bound = connection
                 .bind(&connector)
                 .map_err(|e| definition_error(format!("connectors.{key}: {}", e.message())))?;
-            out.add(key, Arc::new(connector), bound);
+            out.add(key, connector, bound);
         }
         Ok(out)
+    }
+
+    /// The same entries, for a flow with these connection references (key → API name).
+    pub fn with_references(&self, references: impl IntoIterator<Item = (String, String)>) -> Bindings {
+        Bindings { entries: self.entries.clone(), references: references.into_iter().collect() }
+    }
+
+    /// Does an entry serve this action, judged from its inputs as written?
+    pub fn serves(&self, action_type: &str, raw_inputs: &Value) -> bool {
+        self.binding_for(action_type, raw_inputs, raw_inputs).is_ok()
     }
 
     /// The entries.
@@ -166,6 +198,14 @@ impl Bindings {
             }
         }
         candidates.retain(|c| !c.is_empty());
+        // A connection reference key stands for its API name: an entry keyed by either serves.
+        let apis: Vec<String> = candidates
+            .iter()
+            .filter_map(|c| self.references.iter().find(|(k, _)| k.eq_ignore_ascii_case(c)))
+            .map(|(_, api)| api.clone())
+            .filter(|api| !candidates.iter().any(|c| c.eq_ignore_ascii_case(api)))
+            .collect();
+        candidates.extend(apis);
         candidates.iter().find_map(|c| self.find(c)).ok_or_else(|| {
             let keys: Vec<&str> = self.entries.iter().map(|b| b.key.as_str()).collect();
             definition_error(format!(
@@ -316,23 +356,5 @@ impl Bindings {
             secure_outputs: false,
             redactor,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn connections_keys() {
-        assert_eq!(
-            connections_key("@parameters('$connections')['office365']['connectionId']").as_deref(),
-            Some("office365")
-        );
-        assert_eq!(
-            connections_key("@parameters('$connections')?['x']?['connectionId']").as_deref(),
-            Some("x")
-        );
-        assert_eq!(connections_key("/subscriptions/1/connections/x"), None);
     }
 }

@@ -37,8 +37,13 @@ use crate::value::{Object, Value};
 pub struct TestFile {
     /// Where it is.
     pub path: PathBuf,
-    /// The flow under test, resolved against the test file's folder.
+    /// The flow under test, resolved against the test file's folder: a definition, an
+    /// export (package or solution, `.zip` or folder) or a Standard project.
     pub flow: PathBuf,
+    /// Which flow of `flow` (by name or display name); every flow it holds when `None`.
+    pub workflow: Option<String>,
+    /// Answer connector actions no mock covers with an empty success (`--stub-unmocked`).
+    pub stub_unmocked: bool,
     /// A connections file binding the flow's connector actions to local connector folders,
     /// resolved against the test file's folder.
     pub connections: Option<PathBuf>,
@@ -229,12 +234,12 @@ fn unknown_keys(path: &Path, o: &Object, allowed: &[&str], pointer: &str) -> Res
 impl TestFile {
     /// Reads a test file.
     pub fn load(path: &Path) -> Result<TestFile> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
-        let value = crate::value::from_json_str(&text).map_err(|e| {
-            Error::new(ErrorKind::Definition, format!("{}: not valid JSON: {e}", path.display()))
+        let text = crate::source::read_text(path, "test file")?;
+        let value = crate::source::parse_json(&text, "test file").map_err(|e| {
+            let message = format!("{}: {}", path.display(), e.message());
+            e.with_message(message)
         })?;
-        TestFile::from_value(path, &value)
+        TestFile::from_value(path, &value).map_err(|e| crate::source::locate(e, &text))
     }
 
     /// Reads a test file's JSON; `path` locates the flow and names the file in errors.
@@ -245,7 +250,18 @@ impl TestFile {
         unknown_keys(
             path,
             root,
-            &["flow", "connections", "parameters", "mocks", "clock", "timeScale", "cases", "description"],
+            &[
+                "flow",
+                "workflow",
+                "stubUnmocked",
+                "connections",
+                "parameters",
+                "mocks",
+                "clock",
+                "timeScale",
+                "cases",
+                "description",
+            ],
             "",
         )?;
         let folder = path.parent().unwrap_or(Path::new("."));
@@ -265,6 +281,18 @@ impl TestFile {
                     "\"flow\" must name the flow under test (a path relative to this file)",
                 ))
             }
+        };
+        let workflow = match root.get("workflow") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.to_string()),
+            Some(_) => {
+                return Err(file_error(path, "/workflow", "\"workflow\" names one flow of the export"))
+            }
+        };
+        let stub_unmocked = match root.get("stubUnmocked") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(file_error(path, "/stubUnmocked", "\"stubUnmocked\" is true or false")),
         };
         let time_scale = match root.get("timeScale") {
             None => 0.0001,
@@ -288,6 +316,8 @@ impl TestFile {
         Ok(TestFile {
             path: path.to_path_buf(),
             flow,
+            workflow,
+            stub_unmocked,
             connections,
             parameters: object_at(path, root, "parameters", "")?,
             mocks: object_at(path, root, "mocks", "")?,

@@ -10,3 +10,5 @@ pub mod file;
 pub mod junit;
 #[cfg(feature = "http")]
 pub mod run;
+#[cfg(feature = "http")]
+pub mod smoke;

@@ -38,6 +38,8 @@ pub struct CaseOutcome {
     pub duration: Duration,
     /// What failed (empty when it passed).
     pub failures: Vec<String>,
+    /// What the output shows besides (how far a smoke case's run went).
+    pub notes: Vec<String>,
 }
 
 impl CaseOutcome {
@@ -93,7 +95,7 @@ pub fn snapshot_path(test_file: &Path) -> PathBuf {
 }
 
 /// A transport that sends nothing: in a test, every request must be answered by a mock.
-struct NoNetwork;
+pub(super) struct NoNetwork;
 
 impl Transport for NoNetwork {
     fn send(&self, request: &HttpRequest, _: Duration) -> std::result::Result<HttpResponse, TransportError> {
@@ -107,34 +109,43 @@ impl Transport for NoNetwork {
     }
 }
 
+/// What [`run_files_with`] reports while it runs.
+#[derive(Debug)]
+pub enum TestEvent<'a> {
+    /// The files are loaded: this many cases will run (after the filter).
+    Planned {
+        /// The number of cases.
+        cases: usize,
+    },
+    /// A case finished (or a file could not be loaded), in the order they finish.
+    Finished(&'a CaseOutcome),
+}
+
 /// Runs test files and returns every case's outcome, in file and case order. A file that
 /// cannot be read or whose flow cannot be loaded gives one failing outcome naming the
 /// problem.
 pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
+    run_files_with(paths, options, &|_| {})
+}
+
+/// Like [`run_files`], telling `report` of each case as it finishes, from the worker that
+/// ran it (so a reporter can stream results while the other cases still run).
+pub fn run_files_with(
+    paths: &[PathBuf],
+    options: &TestOptions,
+    report: &(dyn Fn(TestEvent<'_>) + Sync),
+) -> Vec<CaseOutcome> {
     struct Job {
         file: usize,
+        flow: usize,
         case: usize,
     }
-    let mut loaded: Vec<(TestFile, Arc<Workflow>, Option<Arc<Bindings>>)> = Vec::new();
+    let mut loaded: Vec<(TestFile, Vec<FlowUnderTest>, Option<Arc<Bindings>>)> = Vec::new();
     let mut outcomes: Vec<CaseOutcome> = Vec::new();
     for path in paths {
         let result = TestFile::load(path).and_then(|file| {
-            let workflow = Workflow::load(&file.flow).map_err(|e| {
-                Error::new(
-                    ErrorKind::Definition,
-                    format!("the flow {} cannot be loaded: {e}", file.flow.display()),
-                )
-            })?;
-            let bindings = match &file.connections {
-                None => None,
-                Some(c) => Some(Arc::new(Bindings::load(c).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Definition,
-                        format!("the connections {} cannot be loaded: {e}", c.display()),
-                    )
-                })?)),
-            };
-            Ok((file, Arc::new(workflow), bindings))
+            let (flows, bindings) = flows_under_test(&file)?;
+            Ok((file, flows, bindings))
         });
         match result {
             Ok(pair) => loaded.push(pair),
@@ -143,20 +154,27 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
                 name: "(the test file)".into(),
                 duration: Duration::ZERO,
                 failures: vec![format!("{e:#}")],
+                notes: Vec::new(),
             }),
         }
     }
     let jobs: Vec<Job> = loaded
         .iter()
         .enumerate()
-        .flat_map(|(f, (file, _, _))| {
-            file.cases
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| selected(options, &file.path, &c.name))
-                .map(move |(c, _)| Job { file: f, case: c })
+        .flat_map(|(f, (file, flows, _))| {
+            (0..flows.len()).flat_map(move |w| {
+                file.cases
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| selected(options, &file.path, &c.name))
+                    .map(move |(c, _)| Job { file: f, flow: w, case: c })
+            })
         })
         .collect();
+    report(TestEvent::Planned { cases: jobs.len() + outcomes.len() });
+    for outcome in &outcomes {
+        report(TestEvent::Finished(outcome));
+    }
     let snapshots: Vec<Mutex<BTreeMap<String, Value>>> =
         loaded.iter().map(|(file, _, _)| Mutex::new(read_snapshots(&snapshot_path(&file.path)))).collect();
     let results: Vec<Mutex<Option<CaseOutcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
@@ -171,9 +189,14 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
-                let (file, workflow, bindings) = &loaded[job.file];
+                let (file, flows, bindings) = &loaded[job.file];
                 let case = &file.cases[job.case];
-                let outcome = run_case(file, workflow, bindings, case, &snapshots[job.file], options.update);
+                let flow = &flows[job.flow];
+                let mut outcome = run_case(file, flow, bindings, case, &snapshots[job.file], options.update);
+                if flows.len() > 1 {
+                    outcome.name = format!("{} › {}", flow.label, outcome.name);
+                }
+                report(TestEvent::Finished(&outcome));
                 *results[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
             });
         }
@@ -183,12 +206,15 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
             let snaps = snaps.lock().unwrap_or_else(PoisonError::into_inner);
             if !snaps.is_empty() {
                 if let Err(e) = write_snapshots(&snapshot_path(&file.path), &snaps) {
-                    outcomes.push(CaseOutcome {
+                    let outcome = CaseOutcome {
                         file: file.path.clone(),
                         name: "(snapshots)".into(),
                         duration: Duration::ZERO,
                         failures: vec![e.to_string()],
-                    });
+                        notes: Vec::new(),
+                    };
+                    report(TestEvent::Finished(&outcome));
+                    outcomes.push(outcome);
                 }
             }
         }
@@ -196,6 +222,51 @@ pub fn run_files(paths: &[PathBuf], options: &TestOptions) -> Vec<CaseOutcome> {
     outcomes
         .extend(results.into_iter().filter_map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner)));
     outcomes
+}
+
+/// One flow a test file's cases run against: compiled, with what its export supplies.
+struct FlowUnderTest {
+    label: String,
+    name: String,
+    workflow: Arc<Workflow>,
+    export: crate::project::run::Environment,
+}
+
+/// The flows of a test file's `flow` (the one `workflow` names, or every flow it holds), and
+/// its connections file read against the export (which may ship the connectors).
+fn flows_under_test(file: &TestFile) -> Result<(Vec<FlowUnderTest>, Option<Arc<Bindings>>)> {
+    let cannot = |e: Error| {
+        Error::new(ErrorKind::Definition, format!("the flow {} cannot be loaded: {e}", file.flow.display()))
+    };
+    let project = crate::project::load(&file.flow).map_err(cannot)?;
+    let bindings = match &file.connections {
+        None => None,
+        Some(c) => Some(Arc::new(crate::project::load_connections(&project, c).map_err(|e| {
+            Error::new(
+                ErrorKind::Definition,
+                format!("the connections {} cannot be loaded: {e}", c.display()),
+            )
+        })?)),
+    };
+    let chosen: Vec<&crate::project::Flow> = match &file.workflow {
+        Some(name) => vec![project.flow(Some(name)).map_err(cannot)?],
+        None => project.flows.iter().collect(),
+    };
+    let flows = chosen
+        .into_iter()
+        .map(|flow| {
+            let workflow = flow.workflow().map_err(|e| {
+                Error::new(ErrorKind::Definition, format!("the flow {} cannot be loaded: {e}", flow.file))
+            })?;
+            Ok(FlowUnderTest {
+                label: flow.label(),
+                name: flow.name.clone(),
+                workflow: Arc::new(workflow),
+                export: crate::project::run::Environment::new(&project, flow),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((flows, bindings))
 }
 
 fn selected(options: &TestOptions, path: &Path, name: &str) -> bool {
@@ -244,14 +315,14 @@ fn merge_mocks(file: &Object, case: &Object) -> Object {
 
 fn run_case(
     file: &TestFile,
-    workflow: &Workflow,
+    flow: &FlowUnderTest,
     bindings: &Option<Arc<Bindings>>,
     case: &Case,
     snapshots: &Mutex<BTreeMap<String, Value>>,
     update: bool,
 ) -> CaseOutcome {
     let started = Instant::now();
-    let failures = match execute(file, workflow, bindings, case) {
+    let failures = match execute(file, flow, bindings, case) {
         Err(e) => vec![format!("the run could not start: {e}")],
         Ok(finished) => {
             let mut failures = check(case, &finished);
@@ -265,12 +336,18 @@ fn run_case(
             failures
         }
     };
-    CaseOutcome { file: file.path.clone(), name: case.name.clone(), duration: started.elapsed(), failures }
+    CaseOutcome {
+        file: file.path.clone(),
+        name: case.name.clone(),
+        duration: started.elapsed(),
+        failures,
+        notes: Vec::new(),
+    }
 }
 
 fn execute(
     file: &TestFile,
-    workflow: &Workflow,
+    flow: &FlowUnderTest,
     bindings: &Option<Arc<Bindings>>,
     case: &Case,
 ) -> Result<FinishedRun> {
@@ -290,12 +367,14 @@ fn execute(
         mocks,
         clock: case.clock.or(file.clock),
         time_scale: file.time_scale,
-        workflow_name: file.path.file_stem().map_or("test".into(), |s| s.to_string_lossy().to_string()),
+        workflow_name: flow.name.clone(),
         transport: Some(Arc::new(NoNetwork)),
         connections: bindings.clone(),
+        export: flow.export.clone(),
+        stub_unmocked: file.stub_unmocked,
         ..RunOptions::default()
     };
-    workflow::run(workflow, options)
+    workflow::run(&flow.workflow, options)
 }
 
 /// The record of an action, found as the service finds names (exactly, then without regard
@@ -325,7 +404,7 @@ fn path_of(finished: &FinishedRun, name: &str) -> String {
 
 /// The actions that failed on their own (not containers failing because of a child), with
 /// their path, code and message: where to look first when a case fails.
-fn failed_actions(finished: &FinishedRun) -> Vec<String> {
+pub(super) fn failed_actions(finished: &FinishedRun) -> Vec<String> {
     let Some(actions) = finished.record.member("actions").and_then(|a| a.as_object().cloned()) else {
         return Vec::new();
     };

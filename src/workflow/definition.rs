@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Engine;
-use crate::template::{push_pointer_token, Document, Template};
+use crate::template::{push_pointer_token, string_form, Document, StringForm, Template};
 use crate::value::{from_json_str, Object, Str, Value};
 
 use super::clock::parse_duration;
@@ -21,7 +21,11 @@ use super::status::{Status, RUN_AFTER_STATUSES};
 pub mod limits {
     /// Actions in one workflow, counting nested ones.
     pub const MAX_ACTIONS: usize = 500;
-    /// How deep actions may nest (a Scope in a Foreach in a Condition ...).
+    /// Levels of nesting below the outermost control action (Scope, If, Foreach, Until,
+    /// Switch): "allowed nesting depth for actions: 8" (the limits tables of Logic Apps and
+    /// Power Automate). So an action may sit inside 1 + 8 control actions, which is what the
+    /// service exported in a flow of 8 nested conditions in a Foreach (issue 12); our two
+    /// corpora go no deeper than 4 (README, "Where the service's behaviour is unknown").
     pub const MAX_NESTING: usize = 8;
     /// Characters in an action or trigger name.
     pub const MAX_NAME: usize = 80;
@@ -74,6 +78,7 @@ pub struct Workflow {
     pub(crate) outputs: Vec<(Str, Document, ParamType)>,
     pub(crate) standard: bool,
     pub(crate) action_count: usize,
+    nesting_depth: usize,
     unsupported: Vec<UnsupportedAction>,
     invalid: Vec<InvalidAction>,
 }
@@ -186,6 +191,8 @@ pub(crate) struct TriggerDef {
     pub conditions: Vec<(String, Document)>,
     /// `splitOn`: an expression giving the array whose items each start a run.
     pub split_on: Option<(String, Document)>,
+    /// `inputs` as written, for `trigger().inputs`.
+    pub inputs: Value,
 }
 
 /// Actions that run together: the top level, or the body of a Scope, loop or branch.
@@ -290,6 +297,10 @@ pub(crate) enum Kind {
     Terminate,
     Wait,
     Response,
+    /// A built-in Date Time or Text Functions operation, which the runner performs itself.
+    Expression {
+        operation: &'static super::expression::Operation,
+    },
     /// `None` when the action's definition is not valid (listed in `Workflow::invalid`).
     Http {
         action: Option<crate::runtime::HttpAction>,
@@ -356,6 +367,8 @@ struct Loader<'e> {
     engine: &'e Engine,
     names: HashMap<String, String>,
     count: usize,
+    /// The most control actions any action sits inside.
+    deepest: usize,
     variables: usize,
     unsupported: Vec<UnsupportedAction>,
     invalid: Vec<InvalidAction>,
@@ -365,10 +378,9 @@ struct Loader<'e> {
 impl Workflow {
     /// Reads a definition from a file.
     pub fn load(path: &Path) -> Result<Workflow> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot read the workflow {}: {e}", path.display()))
-        })?;
-        Workflow::from_json_str(&text)
+        let text = crate::source::read_text(path, "workflow")?;
+        let value = crate::source::parse_json(&text, "workflow")?;
+        Workflow::from_value(&value).map_err(|e| crate::source::locate(e, &text))
     }
 
     /// Reads a definition from JSON text.
@@ -379,7 +391,8 @@ impl Workflow {
     }
 
     /// Reads a definition: bare, wrapped in `{"definition": ...}` (Standard's
-    /// `workflow.json`), or the first `Microsoft.Logic/workflows` resource of an ARM template.
+    /// `workflow.json`), an exported flow (`{"properties": {"definition": ...}}`), or the
+    /// first `Microsoft.Logic/workflows` resource of an ARM template.
     pub fn from_value(value: &Value) -> Result<Workflow> {
         Workflow::with_engine(value, &super::engine())
     }
@@ -387,7 +400,19 @@ impl Workflow {
     /// Like [`Workflow::from_value`], compiling with the given engine (its limits and added
     /// functions).
     pub fn with_engine(value: &Value, engine: &Engine) -> Result<Workflow> {
-        let (definition, base, standard) = locate(value)?;
+        let (_, found) = crate::project::locate("the workflow", value).map_err(|e| {
+            let message = e.message().to_string();
+            Error::new(ErrorKind::Definition, message).with_pointer("/")
+        })?;
+        let (pointer, standard) = found.into_iter().next().unwrap_or_default();
+        Workflow::at(value, &pointer, standard, engine)
+    }
+
+    /// Compiles the definition at `pointer` in `document` (errors carry pointers into the
+    /// document); `standard` for a Standard workflow (one trigger, more parameters).
+    pub fn at(document: &Value, pointer: &str, standard: bool, engine: &Engine) -> Result<Workflow> {
+        let definition = crate::project::pointer_get(document, pointer).unwrap_or_default();
+        let base = pointer.to_string();
         let root = definition
             .as_object()
             .ok_or_else(|| definition_error(&base, "the workflow definition must be a JSON object"))?;
@@ -395,6 +420,7 @@ impl Workflow {
             engine,
             names: HashMap::new(),
             count: 0,
+            deepest: 0,
             variables: 0,
             unsupported: Vec::new(),
             invalid: Vec::new(),
@@ -435,6 +461,7 @@ impl Workflow {
             outputs,
             standard,
             action_count: loader.count,
+            nesting_depth: loader.deepest,
             unsupported: loader.unsupported,
             invalid: loader.invalid,
         })
@@ -459,6 +486,12 @@ impl Workflow {
     /// The number of actions, nested ones included.
     pub fn action_count(&self) -> usize {
         self.action_count
+    }
+
+    /// The most control actions (Scope, If, Foreach, Until, Switch) any action sits inside:
+    /// 0 when every action is at the top level.
+    pub fn nesting_depth(&self) -> usize {
+        self.nesting_depth
     }
 
     /// Does the trigger split its output into one run per item (`splitOn`)?
@@ -489,41 +522,6 @@ impl Workflow {
         });
         found.or(found_ci)
     }
-}
-
-/// Finds the definition inside a document: `(definition, its pointer, is Standard)`.
-fn locate(value: &Value) -> Result<(Value, String, bool)> {
-    let Some(root) = value.as_object() else {
-        return Err(definition_error("", "a workflow must be a JSON object"));
-    };
-    if let Some(def @ Value::Object(_)) = root.get("definition") {
-        return Ok((def.clone(), "/definition".into(), true));
-    }
-    if let Some(Value::Array(resources)) = root.get("resources") {
-        for (i, r) in resources.iter().enumerate() {
-            let is_workflow = r
-                .member("type")
-                .and_then(|t| t.as_str().map(|t| t.eq_ignore_ascii_case("Microsoft.Logic/workflows")))
-                .unwrap_or(false);
-            if let Some(def @ Value::Object(_)) = r.member("properties").and_then(|p| p.member("definition"))
-            {
-                if is_workflow {
-                    return Ok((def, format!("/resources/{i}/properties/definition"), false));
-                }
-            }
-        }
-        return Err(definition_error(
-            "/resources",
-            "the ARM template has no Microsoft.Logic/workflows resource",
-        ));
-    }
-    if root.contains_key("triggers") || root.contains_key("actions") {
-        return Ok((value.clone(), String::new(), false));
-    }
-    Err(definition_error(
-        "",
-        "this is not a workflow definition: expected \"triggers\" and \"actions\", or a \"definition\" holding them",
-    ))
 }
 
 fn load_parameters(root: &Object, base: &str, standard: bool) -> Result<Vec<ParamDecl>> {
@@ -638,7 +636,8 @@ fn load_trigger(engine: &Engine, root: &Object, base: &str, standard: bool) -> R
             ))
         }
     };
-    Ok(Some(TriggerDef { name: name.clone(), type_name, conditions, split_on }))
+    let inputs = t.member("inputs").unwrap_or_default();
+    Ok(Some(TriggerDef { name: name.clone(), type_name, conditions, split_on, inputs }))
 }
 
 fn load_outputs(engine: &Engine, root: &Object, base: &str) -> Result<Vec<(Str, Document, ParamType)>> {
@@ -707,10 +706,20 @@ impl Loader<'_> {
             Value::Object(o) => o,
             _ => return Err(definition_error(pointer, "\"actions\" must be an object of named actions")),
         };
-        if depth > limits::MAX_NESTING {
+        // `depth` is 1 for the top level: its actions are inside no control action. An empty
+        // container nests nothing.
+        let inside = depth - 1;
+        if !actions.is_empty() {
+            self.deepest = self.deepest.max(inside);
+        }
+        if inside > limits::MAX_NESTING + 1 && !actions.is_empty() {
             return Err(definition_error(
                 pointer,
-                format!("actions are nested {depth} levels deep; the limit is {}", limits::MAX_NESTING),
+                format!(
+                    "these actions are nested inside {inside} control actions (Scope, If, Foreach, Until, Switch); the service allows {} levels of nesting below the outermost one, so {} in all",
+                    limits::MAX_NESTING,
+                    limits::MAX_NESTING + 1
+                ),
             ));
         }
         let mut defs = Vec::with_capacity(actions.len());
@@ -941,7 +950,7 @@ impl Loader<'_> {
                     }
                     for (case_name, c) in cs {
                         let cp = child_pointer(&format!("{pointer}/cases"), case_name);
-                        let value = c.member("case").ok_or_else(|| {
+                        let mut value = c.member("case").ok_or_else(|| {
                             definition_error(&cp, format!("case '{case_name}' needs a \"case\" value"))
                         })?;
                         if !matches!(
@@ -954,12 +963,14 @@ impl Loader<'_> {
                             ));
                         }
                         if let Value::String(s) = &value {
-                            if s.starts_with('@') && !s.starts_with("@@") {
+                            // The template rule decides, so `"@@x"` is the constant `@x`.
+                            let StringForm::Literal(text) = string_form(s) else {
                                 return Err(definition_error(
                                     &format!("{cp}/case"),
                                     "a case value must be a constant, not an expression",
                                 ));
-                            }
+                            };
+                            value = Value::from(text);
                         }
                         if cases.iter().any(|x: &Case| x.value == value) {
                             return Err(definition_error(
@@ -1051,9 +1062,11 @@ impl Loader<'_> {
                 }
                 let timeout_raw =
                     limit.member("timeout").unwrap_or_else(|| Value::from(limits::UNTIL_DEFAULT_TIMEOUT));
+                // A timeout with no expression is checked now, as it renders ("@@PT1H" is
+                // the text @PT1H); one computed by an expression, when the loop starts.
                 if let Value::String(t) = &timeout_raw {
-                    if !t.starts_with('@') {
-                        parse_duration(t).map_err(|e| {
+                    if let StringForm::Literal(t) = string_form(t) {
+                        parse_duration(&t).map_err(|e| {
                             definition_error(&format!("{pointer}/limit/timeout"), e.message().to_string())
                         })?;
                     }
@@ -1089,6 +1102,23 @@ impl Loader<'_> {
             "response" => {
                 here("a Foreach or Until loop", !scope.in_foreach && !scope.in_until)?;
                 Kind::Response
+            }
+            "expression" => {
+                let kind = get_str(o, "kind").unwrap_or_default();
+                match super::expression::operation(&kind) {
+                    Some(operation) => Kind::Expression { operation },
+                    None => {
+                        self.unsupported.push(UnsupportedAction {
+                            name: name.to_string(),
+                            type_name: format!(
+                                "Expression of kind '{kind}'; the runner performs the kinds {}",
+                                super::expression::known_kinds()
+                            ),
+                            pointer: format!("{pointer}/kind"),
+                        });
+                        Kind::Unsupported
+                    }
+                }
             }
             "http" => match crate::runtime::HttpAction::from_value_with(name, raw, engine) {
                 Ok(action) => Kind::Http { action: Some(action) },

@@ -220,7 +220,9 @@ fn record_outcome(record: &crate::runtime::ActionRecord) -> Outcome {
     outcome
 }
 
-/// Runs an Http action through the runtime, or answers a connector action from its mock.
+/// Runs an Http action through the runtime; answers any other action from its mock (by
+/// name, then by connector operation), its local connector, its child flow, or (with
+/// `stub_unmocked`) an empty success.
 pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>) -> Outcome {
     if let Kind::Http { action: Some(action) } = &def.kind {
         CURRENT_ACTION.with(|c| *c.borrow_mut() = Some(def.name.to_string()));
@@ -233,33 +235,167 @@ pub(crate) fn perform(run: &RunState<'_>, def: &ActionDef, ctx: &Ctx<'_>) -> Out
         }
         return record_outcome(&record);
     }
+    let mock = run.mocks.for_action(&def.name).or_else(|| {
+        crate::project::run::operation_of(&def.type_name, &def.raw, &run.export.references)
+            .and_then(|(api, op)| run.mocks.for_operation(&api, &op))
+    });
+    let child = def.type_name.eq_ignore_ascii_case("Workflow").then(|| child_flow_id(&def.raw));
+    // With stubs, an action no connector entry serves is stubbed; without, it fails naming
+    // what it looked for.
+    let raw_inputs = def.raw.member("inputs").unwrap_or_default();
+    let bound = run.connectors.as_ref().filter(|c| {
+        is_connector_type(&def.type_name)
+            && (!run.stub_unmocked || c.bindings.serves(&def.type_name, &raw_inputs))
+    });
+    let answered_here = mock.is_some() || (run.stub_unmocked && bound.is_none() && child.is_none());
     let inputs = match def.inputs.render(ctx) {
         Ok(v) => v,
+        // A mocked (or stubbed) action does not send anything: its connection need not
+        // resolve (`@parameters('$connections')[...]`), as long as the rest renders.
+        Err(_) if answered_here => match without_host(def, ctx) {
+            Ok(v) => v,
+            Err(e) => return template_error(def, "/inputs", &e),
+        },
         Err(e) => return template_error(def, "/inputs", &e),
     };
-    if let Some(connectors) = &run.connectors {
-        if is_connector_type(&def.type_name) && run.mocks.for_action(&def.name).is_none() {
-            return perform_connector(run, def, connectors, inputs);
-        }
-    }
-    match run.mocks.for_action(&def.name).and_then(|m| m.next_response()) {
-        Some(r) => {
-            if !r.delay.is_zero() && !run.clock.sleep(r.delay, &run.cancel) {
-                let mut o = Outcome::failed("Cancelled", "The run was terminated during this call.");
-                o.status = Status::Cancelled;
-                return o.with_inputs(inputs);
+    if let Some(sequence) = mock {
+        return match sequence.next_response() {
+            Some(r) => {
+                if !r.delay.is_zero() && !run.clock.sleep(r.delay, &run.cancel) {
+                    let mut o = Outcome::failed("Cancelled", "The run was terminated during this call.");
+                    o.status = Status::Cancelled;
+                    return o.with_inputs(inputs);
+                }
+                judge(r.status, headers_value(&r.headers), r.body.clone()).with_inputs(inputs)
             }
-            judge(r.status, headers_value(&r.headers), r.body.clone()).with_inputs(inputs)
-        }
-        None => Outcome::failed(
-            "ActionTypeNotSupported",
-            format!(
-                "The action type '{}' of '{}' cannot run locally; give it a mock (--mocks) by action name.",
-                def.type_name, def.name
-            ),
-        )
-        .with_inputs(inputs),
+            None => Outcome::failed("MockMissing", "The mock has no response.").with_inputs(inputs),
+        };
     }
+    if let Some(id) = &child {
+        if let Some(outcome) = run_child_flow(run, def, id, &inputs) {
+            return outcome.with_inputs(inputs);
+        }
+    }
+    if let Some(connectors) = bound {
+        return perform_connector(run, def, connectors, inputs);
+    }
+    if run.stub_unmocked {
+        run.stubbed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(def.name.to_string());
+        return judge(200, Value::Object(Object::new()), Value::Object(Object::new())).with_inputs(inputs);
+    }
+    Outcome::failed(
+        "ActionTypeNotSupported",
+        format!(
+            "The action type '{}' of '{}' cannot run locally; give it a mock (--mocks) by action name or connector operation, or run with --stub-unmocked.",
+            def.type_name, def.name
+        ),
+    )
+    .with_inputs(inputs)
+}
+
+/// The inputs without `host` (rendered), and `host` as written.
+fn without_host(def: &ActionDef, ctx: &Ctx<'_>) -> crate::error::Result<Value> {
+    let raw = def.raw.member("inputs").unwrap_or_default();
+    let Value::Object(mut o) = raw else { return def.inputs.render(ctx) };
+    let host = o.position_ci("host").and_then(|i| o.remove_index(i));
+    let mut rendered = run_engine_render(&Value::Object(o), ctx)?;
+    if let (Value::Object(r), Some((k, v))) = (&mut rendered, host) {
+        r.insert(k, v);
+    }
+    Ok(rendered)
+}
+
+fn run_engine_render(value: &Value, ctx: &Ctx<'_>) -> crate::error::Result<Value> {
+    ctx.run.engine.compile_document(value)?.render(ctx)
+}
+
+/// The flow a `Workflow` action calls: `host.workflowReferenceName` (Power Automate's child
+/// flows), else `host.workflow.id` (Logic Apps).
+pub(crate) fn child_flow_id(raw: &Value) -> String {
+    let host = raw.member("inputs").and_then(|i| i.member("host")).unwrap_or_default();
+    host.member("workflowReferenceName")
+        .or_else(|| host.member("workflow").and_then(|w| w.member("id")))
+        .map(|v| v.to_text())
+        .unwrap_or_default()
+}
+
+/// Runs the child flow of a `Workflow` action, if the export has it: its trigger gets the
+/// action's `body` and `headers`; the action's outputs are what the child's Response sent
+/// (empty when it has none); a child run that does not succeed fails the action.
+fn run_child_flow(run: &RunState<'_>, def: &ActionDef, id: &str, inputs: &Value) -> Option<Outcome> {
+    let children = run.export.children.as_ref()?;
+    let depth = run.export.depth + 1;
+    let found = children.find(id, depth)?;
+    if depth > crate::project::run::MAX_CHILD_DEPTH {
+        return Some(Outcome::failed(
+            "ChildFlowDepth",
+            format!(
+                "child flows call child flows more than {} levels deep",
+                crate::project::run::MAX_CHILD_DEPTH
+            ),
+        ));
+    }
+    let (workflow, export) = match found {
+        Ok(pair) => pair,
+        Err(e) => {
+            return Some(Outcome::failed(
+                "InvalidChildFlow",
+                format!("the child flow '{id}' does not load: {e}"),
+            ))
+        }
+    };
+    let parent = run.child.as_ref()?;
+    let headers = inputs.member("headers").and_then(|h| h.as_object().cloned()).unwrap_or_default();
+    let options = super::RunOptions {
+        trigger_body: inputs.member("body"),
+        trigger_headers: headers,
+        clock: Some(run.clock.now()),
+        time_scale: parent.time_scale,
+        workflow_name: id.to_string(),
+        transport: parent.transport.clone(),
+        connections: parent.connections.clone(),
+        export,
+        stub_unmocked: run.stub_unmocked,
+        ..super::RunOptions::default()
+    };
+    let finished = match super::run_child(&workflow, options, Arc::clone(&run.mocks)) {
+        Ok(runs) => runs.into_iter().next(),
+        Err(e) => {
+            return Some(Outcome::failed(
+                "InvalidChildFlow",
+                format!("the child flow '{id}' could not start: {}", e.message()),
+            ))
+        }
+    };
+    let finished = finished?;
+    run.stubbed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .extend(finished.stubbed.iter().map(|s| format!("{id}/{s}")));
+    if finished.status != Status::Succeeded {
+        let message = finished
+            .error
+            .as_ref()
+            .and_then(|e| e.member("message"))
+            .map(|m| m.to_text())
+            .unwrap_or_else(|| format!("the child flow ended {}", finished.status));
+        return Some(Outcome::failed(
+            "ChildFlowFailed",
+            format!("The child flow '{id}' of '{}' ended {}: {message}", def.name, finished.status),
+        ));
+    }
+    Some(match finished.response {
+        Some(response) => {
+            let status = response.member("statusCode").and_then(|s| s.as_i64()).unwrap_or(200);
+            let status = u16::try_from(status).unwrap_or(200);
+            judge(
+                status,
+                response.member("headers").unwrap_or_default(),
+                response.member("body").unwrap_or_default(),
+            )
+        }
+        None => Outcome::succeeded(None, None),
+    })
 }
 
 fn headers_value(h: &Object) -> Value {

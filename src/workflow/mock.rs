@@ -14,6 +14,16 @@
 //! }
 //! ```
 //!
+//! Connector actions can also be mocked by the operation they call, under `"operations"`:
+//! the API name (as a connection reference gives it: `shared_sharepointonline`), then the
+//! `operationId` (`GetItems`), so every action calling it gets the same answer:
+//!
+//! ```json
+//! {"operations": {"shared_sharepointonline": {"GetItems": {"statusCode": 200, "body": {"value": []}}}}}
+//! ```
+//!
+//! A mock by action name wins over one by operation.
+//!
 //! A response is `{"statusCode" (or "status"), "headers", "body", "delay"}`; `delay` is an
 //! ISO 8601 duration or a number of milliseconds, on the run's clock. A list gives the
 //! responses of successive calls; the last one repeats. In a URL pattern `*` matches any
@@ -81,6 +91,8 @@ pub struct HttpMock {
 #[derive(Debug, Default)]
 pub struct Mocks {
     actions: Vec<(String, MockSequence)>,
+    /// `(API name, operationId)` → responses.
+    operations: Vec<(String, String, MockSequence)>,
     http: Vec<HttpMock>,
     trigger: Option<Value>,
 }
@@ -225,12 +237,28 @@ impl Mocks {
                         });
                     }
                 }
+                "operations" => {
+                    let apis = v.as_object().ok_or_else(|| {
+                        mock_error("/operations".into(), "\"operations\" must map API names to {operationId: response}")
+                    })?;
+                    for (api, ops) in apis {
+                        let ops = ops.as_object().ok_or_else(|| {
+                            mock_error(format!("/operations/{api}"), "an API's operations must map operationIds to responses")
+                        })?;
+                        for (op, r) in ops {
+                            let p = format!("/operations/{api}/{op}");
+                            mocks.operations.push((api.to_string(), op.to_string(), sequence(r, &p)?));
+                        }
+                    }
+                }
                 "trigger" => mocks.trigger = Some(v.clone()),
+                // `"$schema"` names the JSON Schema for editors.
+                key if key.starts_with('$') => {}
                 other => {
                     return Err(mock_error(
                         format!("/{k}"),
                         format!(
-                            "unknown mocks section '{other}'; the sections are actions, http and trigger"
+                            "unknown mocks section '{other}'; the sections are actions, operations, http and trigger"
                         ),
                     ))
                 }
@@ -254,6 +282,16 @@ impl Mocks {
             .find(|(n, _)| n == name)
             .or_else(|| self.actions.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
             .map(|(_, s)| s)
+    }
+
+    /// The mock for a connector operation: the API name (`shared_sharepointonline`, or its
+    /// short form `sharepointonline`) and the operationId, without regard to case.
+    pub fn for_operation(&self, api: &str, operation: &str) -> Option<&MockSequence> {
+        let short = |a: &str| a.strip_prefix("shared_").unwrap_or(a).to_ascii_lowercase();
+        self.operations
+            .iter()
+            .find(|(a, o, _)| short(a) == short(api) && o.eq_ignore_ascii_case(operation))
+            .map(|(_, _, s)| s)
     }
 
     /// The first HTTP mock matching a request.

@@ -20,6 +20,7 @@ pub mod clock;
 mod condition;
 pub mod definition;
 pub mod demo;
+mod expression;
 mod http;
 pub mod mock;
 pub mod params;
@@ -74,6 +75,17 @@ pub struct RunOptions {
     /// Local connector folders for OpenApiConnection and ApiConnection actions
     /// (`--connections`); without them such actions need a mock by action name.
     pub connections: Option<std::sync::Arc<crate::connector::flow::Bindings>>,
+    /// What the export around the flow supplies: parameter values (`$connections`,
+    /// `$authentication`, `parameters.json`), app settings, `workflow().tags`, the trigger
+    /// headers the service adds, connection references and child flows
+    /// ([`crate::project::run::Environment`]).
+    pub export: crate::project::run::Environment,
+    /// Answer every connector action that no mock, connection or child flow covers with an
+    /// empty success (status 200, body `{}`) instead of refusing to run; the run lists them.
+    /// Without a trigger body (given or mocked), the output of a trigger that is not a
+    /// schedule is a stand-in too: a `splitOn` that gives no items starts one run with the
+    /// item `{}`, and `conditions` it does not meet do not stop that run.
+    pub stub_unmocked: bool,
 }
 
 impl Default for RunOptions {
@@ -91,6 +103,8 @@ impl Default for RunOptions {
             workflow_name: "local".into(),
             transport: None,
             connections: None,
+            export: crate::project::run::Environment::default(),
+            stub_unmocked: false,
         }
     }
 }
@@ -108,6 +122,10 @@ pub struct FinishedRun {
     pub summary: String,
     /// What a Response action sent, if one ran.
     pub response: Option<Value>,
+    /// What `stub_unmocked` answered: the trigger first when its splitOn item was stubbed,
+    /// then the connector actions no mock, connection or child flow covered, in the order
+    /// they ran.
+    pub stubbed: Vec<String>,
 }
 
 impl FinishedRun {
@@ -131,7 +149,16 @@ fn trigger_record(workflow: &Workflow, options: &RunOptions, now: DateTime<Utc>)
         .unwrap_or(("manual".into(), "Request".into()));
     let mocked = options.mocks.trigger();
     let mut outputs = Object::new();
-    let mut headers = options.trigger_headers.clone();
+    let mut headers = options.export.trigger_headers.clone();
+    for (k, v) in &options.trigger_headers {
+        match headers.position_ci(k) {
+            Some(i) => {
+                headers.remove_index(i);
+                headers.insert(k.clone(), v.clone());
+            }
+            None => headers.insert(k.clone(), v.clone()),
+        }
+    }
     if let Some(h) = mocked.and_then(|m| m.member("headers")).and_then(|h| h.as_object().cloned()) {
         for (k, v) in &h {
             headers.insert(k.clone(), v.clone());
@@ -156,6 +183,9 @@ fn trigger_record(workflow: &Workflow, options: &RunOptions, now: DateTime<Utc>)
     let mut r = Object::new();
     r.insert("name", Value::from(name));
     r.insert("type", Value::from(ty));
+    if let Some(inputs) = workflow.trigger.as_ref().map(|t| &t.inputs).filter(|i| !i.is_null()) {
+        r.insert("inputs", inputs.clone());
+    }
     r.insert("outputs", Value::Object(outputs));
     r.insert("startTime", t.clone());
     r.insert("endTime", t.clone());
@@ -165,7 +195,7 @@ fn trigger_record(workflow: &Workflow, options: &RunOptions, now: DateTime<Utc>)
     Value::Object(r)
 }
 
-fn workflow_info(name: &str, run_id: &str) -> Value {
+fn workflow_info(name: &str, run_id: &str, tags: &Object) -> Value {
     let mut run = Object::new();
     run.insert("id", Value::from(format!("/workflows/{name}/runs/{run_id}")));
     run.insert("name", Value::from(run_id));
@@ -176,19 +206,53 @@ fn workflow_info(name: &str, run_id: &str) -> Value {
     o.insert("type", Value::from("Microsoft.Logic/workflows"));
     o.insert("location", Value::from("local"));
     o.insert("run", Value::Object(run));
-    o.insert("tags", Value::Object(Object::new()));
+    o.insert("tags", Value::Object(tags.clone()));
     Value::Object(o)
 }
 
 /// Checks that every action the runner cannot execute has a mock, and that every mock
 /// names an action that can use one.
 pub fn check_mocks(workflow: &Workflow, mocks: &Mocks) -> Result<()> {
-    check_actions_runnable(workflow, mocks, false)
+    check_actions_runnable(workflow, mocks, &Coverage::default())
 }
 
-/// As [`check_mocks`]; with `connectors`, OpenApiConnection and ApiConnection actions run
-/// against local connector folders and need no mock.
-fn check_actions_runnable(workflow: &Workflow, mocks: &Mocks, connectors: bool) -> Result<()> {
+/// What else covers an action besides a mock by name.
+#[derive(Default)]
+struct Coverage<'a> {
+    /// OpenApiConnection and ApiConnection actions run against local connector folders.
+    connectors: Option<&'a crate::connector::flow::Bindings>,
+    /// The export: its connection references (mocks by operation) and child flows.
+    export: Option<&'a crate::project::run::Environment>,
+    /// Everything left is stubbed.
+    stub: bool,
+}
+
+impl Coverage<'_> {
+    fn covers(&self, action: &definition::ActionDef, mocks: &Mocks) -> bool {
+        if self.stub || mocks.for_action(&action.name).is_some() {
+            return true;
+        }
+        let is_connector =
+            ["OpenApiConnection", "ApiConnection"].iter().any(|t| action.type_name.eq_ignore_ascii_case(t));
+        let raw_inputs = action.raw.member("inputs").unwrap_or_default();
+        if is_connector && self.connectors.is_some_and(|b| b.serves(&action.type_name, &raw_inputs)) {
+            return true;
+        }
+        let references = self.export.map(|e| e.references.as_slice()).unwrap_or_default();
+        if crate::project::run::operation_of(&action.type_name, &action.raw, references)
+            .is_some_and(|(api, op)| mocks.for_operation(&api, &op).is_some())
+        {
+            return true;
+        }
+        action.type_name.eq_ignore_ascii_case("Workflow")
+            && self
+                .export
+                .and_then(|e| e.children.as_ref())
+                .is_some_and(|c| c.find(&http::child_flow_id(&action.raw), 1).is_some())
+    }
+}
+
+fn check_actions_runnable(workflow: &Workflow, mocks: &Mocks, coverage: &Coverage<'_>) -> Result<()> {
     if let Some(first) = workflow.invalid_actions().first() {
         let all: Vec<String> = workflow
             .invalid_actions()
@@ -201,22 +265,18 @@ fn check_actions_runnable(workflow: &Workflow, mocks: &Mocks, connectors: bool) 
         )
         .with_pointer(first.pointer.clone()));
     }
-    let missing: Vec<String> = workflow
-        .unsupported_actions()
-        .iter()
-        .filter(|a| mocks.for_action(&a.name).is_none())
-        .filter(|a| {
-            !(connectors
-                && (a.type_name.eq_ignore_ascii_case("OpenApiConnection")
-                    || a.type_name.eq_ignore_ascii_case("ApiConnection")))
-        })
-        .map(|a| format!("'{}' ({}, at {})", a.name, a.type_name, a.pointer))
-        .collect();
+    let mut missing = Vec::new();
+    for a in workflow.unsupported_actions() {
+        let covered = workflow.find_action(&a.name).is_some_and(|def| coverage.covers(def, mocks));
+        if !covered {
+            missing.push(format!("'{}' ({}, at {})", a.name, a.type_name, a.pointer));
+        }
+    }
     if !missing.is_empty() {
         return Err(Error::new(
             ErrorKind::Unsupported,
             format!(
-                "these actions have types the local runner cannot execute; give each a mock by action name (--mocks): {}",
+                "these actions have types the local runner cannot execute; give each a mock by action name or connector operation (--mocks), a connection (--connections), or run with --stub-unmocked: {}",
                 missing.join(", ")
             ),
         ));
@@ -229,11 +289,16 @@ fn check_actions_runnable(workflow: &Workflow, mocks: &Mocks, connectors: bool) 
                     format!("the mocks name the action '{name}', which the workflow does not have"),
                 ))
             }
-            Some(a) if !matches!(a.kind, definition::Kind::Http { .. } | definition::Kind::Unsupported) => {
+            Some(a)
+                if !matches!(
+                    a.kind,
+                    definition::Kind::Http { .. } | definition::Kind::Unsupported | definition::Kind::Expression { .. }
+                ) =>
+            {
                 return Err(Error::new(
                     ErrorKind::Definition,
                     format!(
-                        "the mocks name '{name}', a {} action; mocks answer for Http and connector actions",
+                        "the mocks name '{name}', a {} action; mocks answer for Http, connector and Expression actions",
                         a.type_name
                     ),
                 ))
@@ -258,7 +323,7 @@ fn new_run_id() -> String {
 /// (the hosted service records a skipped trigger and starts no run). A `splitOn` trigger
 /// must give exactly one item here; [`fire`] runs every item.
 pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
-    let firing = Firing::prepare(workflow, options)?;
+    let firing = Firing::prepare(workflow, options, None)?;
     match firing.triggers.len() {
         0 => Ok(not_started(workflow, "the trigger's splitOn expression gave no items; no run started")),
         1 => firing.run_all(workflow)?.into_iter().next().ok_or_else(|| {
@@ -278,7 +343,16 @@ pub fn run(workflow: &Workflow, options: RunOptions) -> Result<FinishedRun> {
 /// `triggerBody()`. A run whose trigger `conditions` are not met has status Skipped and no
 /// actions. Mocks are shared across the runs (a sequence continues from run to run).
 pub fn fire(workflow: &Workflow, options: RunOptions) -> Result<Vec<FinishedRun>> {
-    Firing::prepare(workflow, options)?.run_all(workflow)
+    Firing::prepare(workflow, options, None)?.run_all(workflow)
+}
+
+/// Runs a child flow for a `Workflow` action: the parent's mocks answer for it too.
+pub(crate) fn run_child(
+    workflow: &Workflow,
+    options: RunOptions,
+    mocks: std::sync::Arc<Mocks>,
+) -> Result<Vec<FinishedRun>> {
+    Firing::prepare(workflow, options, Some(mocks))?.run_all(workflow)
 }
 
 /// A trigger event, ready to run: one trigger record per run it starts.
@@ -287,57 +361,108 @@ struct Firing {
     start: DateTime<Utc>,
     triggers: Vec<Value>,
     shared: Shared,
+    /// The trigger's output is a stand-in (stubs, and no trigger body given or mocked).
+    stub_trigger: bool,
+    /// Its splitOn gave no items, so the one run has the item {}.
+    split_stubbed: bool,
 }
 
 impl Firing {
     /// Resolves the parameters, checks that every action can run, and splits the trigger's
     /// output (`splitOn`). Nothing runs yet.
-    fn prepare(workflow: &Workflow, options: RunOptions) -> Result<Firing> {
-        let parameters = params::resolve(workflow, &options.parameters, &options.environment)?;
-        check_actions_runnable(workflow, &options.mocks, options.connections.is_some())?;
+    fn prepare(
+        workflow: &Workflow,
+        options: RunOptions,
+        shared_mocks: Option<std::sync::Arc<Mocks>>,
+    ) -> Result<Firing> {
+        let supplied = options.export.parameters_with(&options.parameters);
+        // Connector entries also answer for the flow's connection reference keys.
+        let references = options.export.references.iter().map(|r| (r.key.clone(), r.api.clone()));
+        let connections =
+            options.connections.as_ref().map(|b| std::sync::Arc::new(b.with_references(references)));
+        let parameters = params::resolve(workflow, &supplied, &options.environment)?;
+        let coverage = Coverage {
+            connectors: connections.as_deref(),
+            export: Some(&options.export),
+            stub: options.stub_unmocked,
+        };
+        check_actions_runnable(workflow, &options.mocks, &coverage)?;
         let start = Clock::new(options.clock, options.time_scale)?.start();
         let trigger = trigger_record(workflow, &options, start);
+        // With stubs and no trigger body (neither given nor mocked), the output of a trigger
+        // that is not a schedule is a stand-in: a splitOn that gives no items starts one run
+        // with the item {}.
+        let schedule = workflow.trigger().is_some_and(|(_, ty)| {
+            ty.eq_ignore_ascii_case("Recurrence") || ty.eq_ignore_ascii_case("SlidingWindow")
+        });
+        let stub_trigger = options.stub_unmocked
+            && !schedule
+            && options.trigger_body.is_none()
+            && options.mocks.trigger().and_then(|m| m.member("body")).is_none();
+        let mut split_stubbed = false;
         let triggers = match workflow.trigger.as_ref().and_then(|t| t.split_on.as_ref()) {
             None => vec![trigger],
             Some((pointer, doc)) => {
                 let items = doc.render(&trigger_context(&parameters, &trigger, start));
+                let gave_none = match &items {
+                    Err(_) | Ok(Value::Null) => true,
+                    Ok(v) => v.as_array().is_some_and(|a| a.is_empty()),
+                };
+                split_stubbed = stub_trigger && gave_none;
+                let items =
+                    if split_stubbed { Ok(Value::array(vec![Value::Object(Object::new())])) } else { items };
                 split_trigger(&trigger, pointer, items)?
             }
         };
         let shared = Shared {
-            mocks: std::sync::Arc::new(options.mocks),
+            mocks: shared_mocks.unwrap_or_else(|| std::sync::Arc::new(options.mocks)),
+            export: std::sync::Arc::new(options.export),
+            stub_unmocked: options.stub_unmocked,
             transport: options.transport,
-            connections: options.connections,
+            connections,
             clock: options.clock,
             time_scale: options.time_scale,
             progress: options.progress,
             workflow_name: options.workflow_name,
         };
-        Ok(Firing { parameters, start, triggers, shared })
+        Ok(Firing { parameters, start, triggers, shared, stub_trigger, split_stubbed })
     }
 
-    /// Checks each trigger record's `conditions` and runs the ones that meet them.
+    /// Checks each trigger record's `conditions` and runs the ones that meet them. A
+    /// stand-in trigger output (see `stub_trigger`) that does not meet them still starts its
+    /// run, noted, so the flow runs as far as it goes.
     fn run_all(self, workflow: &Workflow) -> Result<Vec<FinishedRun>> {
         let conditions = workflow.trigger.as_ref().map(|t| t.conditions.as_slice()).unwrap_or_default();
         let mut runs = Vec::with_capacity(self.triggers.len());
         for trigger in self.triggers {
             let mut met = true;
             for (pointer, doc) in conditions {
-                let value =
-                    doc.render(&trigger_context(&self.parameters, &trigger, self.start)).map_err(|e| {
-                        Error::new(
+                let value = match doc.render(&trigger_context(&self.parameters, &trigger, self.start)) {
+                    Ok(v) => v,
+                    Err(_) if self.stub_trigger => Value::Bool(false),
+                    Err(e) => {
+                        return Err(Error::new(
                             ErrorKind::Definition,
                             format!("the trigger condition failed: {}", e.message()),
                         )
-                        .with_pointer(pointer.clone())
-                    })?;
+                        .with_pointer(pointer.clone()))
+                    }
+                };
                 if !is_true(&value) {
                     met = false;
                     break;
                 }
             }
-            runs.push(if met {
-                run_started(workflow, &self.shared, self.parameters.clone(), trigger)?
+            let mut stub_notes = Vec::new();
+            if self.split_stubbed {
+                stub_notes
+                    .push("its splitOn gave no items without a trigger body, so the run has the item {}");
+            }
+            if !met && self.stub_trigger {
+                stub_notes.push("the stand-in output does not meet its conditions; the run starts anyway");
+            }
+            runs.push(if met || self.stub_trigger {
+                run_started(workflow, &self.shared, self.parameters.clone(), trigger, &stub_notes)?
             } else {
                 skipped_run(workflow, &self.parameters, trigger)
             });
@@ -359,6 +484,8 @@ fn trigger_context(parameters: &Object, trigger: &Value, start: DateTime<Utc>) -
 /// What every run of one firing shares.
 struct Shared {
     mocks: std::sync::Arc<Mocks>,
+    export: std::sync::Arc<crate::project::run::Environment>,
+    stub_unmocked: bool,
     transport: Option<std::sync::Arc<dyn crate::runtime::Transport>>,
     connections: Option<std::sync::Arc<crate::connector::flow::Bindings>>,
     clock: Option<DateTime<Utc>>,
@@ -438,6 +565,7 @@ fn not_started(workflow: &Workflow, reason: &str) -> FinishedRun {
         record: Value::Object(r),
         summary: format!("trigger {name}: Skipped ({reason})\n"),
         response: None,
+        stubbed: Vec::new(),
     }
 }
 
@@ -447,11 +575,12 @@ fn run_started(
     shared: &Shared,
     parameters: Object,
     trigger: Value,
+    stub_notes: &[&str],
 ) -> Result<FinishedRun> {
     let clock = Clock::new(shared.clock, shared.time_scale)?;
     let start = clock.start();
     let run_id = new_run_id();
-    let info = workflow_info(&shared.workflow_name, &run_id);
+    let info = workflow_info(&shared.workflow_name, &run_id, &shared.export.tags);
     let mocks = std::sync::Arc::clone(&shared.mocks);
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut secrets = crate::runtime::Redactor::new();
@@ -474,6 +603,13 @@ fn run_started(
         cancel,
         run_id,
     );
+    state.export = std::sync::Arc::clone(&shared.export);
+    state.stub_unmocked = shared.stub_unmocked;
+    state.child = Some(run::ChildRun {
+        transport: shared.transport.clone(),
+        connections: shared.connections.clone(),
+        time_scale: shared.time_scale,
+    });
     state.connectors = shared.connections.clone().map(|bindings| http::ConnectorRun {
         bindings,
         transport,
@@ -558,9 +694,28 @@ fn run_started(
     if let Some(resp) = &response {
         r.insert("response", redactor.value(resp));
     }
+    let stubbed_actions = state.stubbed.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let trigger_name = workflow.trigger().map_or("manual", |(n, _)| n).to_string();
+    let stubbed_trigger = (!stub_notes.is_empty()).then_some(trigger_name);
+    let stubbed: Vec<String> = stubbed_trigger.iter().chain(&stubbed_actions).cloned().collect();
+    if !stubbed.is_empty() {
+        r.insert("stubbed", Value::array(stubbed.iter().map(|s| Value::from(s.as_str())).collect()));
+    }
     let record = Value::Object(r);
-    let summary = record::summary(workflow, &record);
-    Ok(FinishedRun { status, error, record, summary, response })
+    let mut summary = record::summary(workflow, &record);
+    if let Some(trigger) = &stubbed_trigger {
+        summary.push_str(&format!(
+            "stubbed trigger {trigger}: {} (give the trigger's output with --trigger-body)\n",
+            stub_notes.join("; ")
+        ));
+    }
+    if !stubbed_actions.is_empty() {
+        summary.push_str(&format!(
+            "stubbed (no mock, connection or child flow; answered 200 with an empty body): {}\n",
+            stubbed_actions.join(", ")
+        ));
+    }
+    Ok(FinishedRun { status, error, record, summary, response, stubbed })
 }
 
 /// Redraws one status line on stderr while the run goes on: elapsed time, the actions

@@ -109,6 +109,15 @@ pub(crate) fn resolve(workflow: &Workflow, supplied: &Object, env: &[(String, St
         }
         out.insert(p.name.clone(), value);
     }
+    // A Standard workflow also reads the app's parameters.json, which the definition does
+    // not declare: every supplied value is a parameter.
+    if workflow.standard {
+        for (k, v) in supplied {
+            if out.get_ci(k).is_none() {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
     Ok(out)
 }
 

@@ -204,7 +204,22 @@ pub(crate) struct RunState<'w> {
     pub progress: Mutex<Vec<LoopProgress>>,
     pub current: Mutex<Vec<Str>>,
     pub run_id: String,
+    /// What the export supplies: app settings, references, child flows.
+    pub export: Arc<crate::project::run::Environment>,
+    /// Answer uncovered connector actions with an empty success.
+    pub stub_unmocked: bool,
+    /// The actions answered that way.
+    pub stubbed: Mutex<Vec<String>>,
+    /// What a child flow's run takes from this one.
+    pub child: Option<ChildRun>,
     _workflow: std::marker::PhantomData<&'w ()>,
+}
+
+/// What a child flow's run takes from its parent's.
+pub(crate) struct ChildRun {
+    pub transport: Option<Arc<dyn crate::runtime::Transport>>,
+    pub connections: Option<Arc<crate::connector::flow::Bindings>>,
+    pub time_scale: f64,
 }
 
 /// What expressions see: the run plus the current frame.
@@ -271,6 +286,11 @@ impl Context for Ctx<'_> {
         Some(self.run.workflow_info.clone())
     }
 
+    fn appsetting(&self, name: &str) -> Option<Value> {
+        let settings = &self.run.export.app_settings;
+        settings.get(name).or_else(|| settings.get_ci(name)).cloned()
+    }
+
     fn current_action(&self) -> Option<Value> {
         self.current.cloned()
     }
@@ -316,6 +336,10 @@ impl<'w> RunState<'w> {
             progress: Mutex::new(Vec::new()),
             current: Mutex::new(Vec::new()),
             run_id,
+            export: Arc::new(crate::project::run::Environment::default()),
+            stub_unmocked: false,
+            stubbed: Mutex::new(Vec::new()),
+            child: None,
             _workflow: std::marker::PhantomData,
         }
     }
@@ -602,12 +626,7 @@ impl<'w> RunState<'w> {
                 };
                 let mut chosen = None;
                 for (i, case) in cases.iter().enumerate() {
-                    match super::condition::call_function(
-                        &self.engine,
-                        "equals",
-                        &[value.clone(), case.value.clone()],
-                        &ctx,
-                    ) {
+                    match self.engine.call("equals", &[value.clone(), case.value.clone()], &ctx) {
                         Ok(Value::Bool(true)) => {
                             chosen = Some(i);
                             break;
@@ -656,7 +675,13 @@ impl<'w> RunState<'w> {
             }
             Kind::Terminate => actions::terminate(self, def, &ctx),
             Kind::Wait => actions::wait(self, def, &ctx),
-            Kind::Http { .. } | Kind::Unsupported => super::http::perform(self, def, &ctx),
+            // A mock by name still answers for it, as before the runner performed these.
+            Kind::Expression { operation } if self.mocks.for_action(&def.name).is_none() => {
+                super::expression::perform(self, def, operation, &ctx)
+            }
+            Kind::Http { .. } | Kind::Unsupported | Kind::Expression { .. } => {
+                super::http::perform(self, def, &ctx)
+            }
             _ => actions::perform(self, def, &ctx, frame),
         }
     }

@@ -3,6 +3,7 @@
 //! Each module is a former `tests/*.rs` file; the data they read stays under `tests/`.
 
 mod check;
+mod cli;
 mod conformance;
 mod connector_cli;
 mod connector_examples;
@@ -15,14 +16,19 @@ mod connector_sweep;
 mod corpus;
 mod dotnet_conformance;
 mod error_messages;
+mod export_connections;
+mod exports;
 mod flowtest;
 mod functions_props;
 mod functions_table;
 mod http;
 mod http_cli;
 mod http_support;
+mod junit_schema;
 mod properties;
 mod repl_pty;
+mod schemas;
+mod semantics;
 mod workflow;
 mod workflow_cli;
 mod workflow_e2e;

@@ -38,3 +38,33 @@ fn completes_body_and_prints_the_action_body() -> Result<(), Box<dyn std::error:
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+/// On a terminal `flowexpr test` keeps a `[done/total]` progress line under the results and
+/// colours them; NO_COLOR (non-empty) turns the colour off but keeps the progress line.
+#[test]
+fn test_shows_progress_and_colour_on_a_terminal() -> Result<(), Box<dyn std::error::Error>> {
+    let run = |no_color: Option<&str>| -> Result<String, Box<dyn std::error::Error>> {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_flowexpr"));
+        command
+            .args(["test", "examples/reconciliation", "--jobs", "1"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        command.env_remove("NO_COLOR").env("TERM", "xterm");
+        if let Some(value) = no_color {
+            command.env("NO_COLOR", value);
+        }
+        let mut session =
+            rexpect::session::spawn_command(command, Some(Duration::from_secs(60).as_millis() as u64))?;
+        let (before, _) = session.exp_regex("5 passed, 0 failed")?;
+        session.exp_eof()?;
+        Ok(before)
+    };
+    let screen = run(None)?;
+    assert!(screen.contains("[0/5] running"), "{screen:?}");
+    assert!(screen.contains("\r\x1b[K"), "the progress line is erased before each result: {screen:?}");
+    assert!(screen.contains("\x1b[32mok  \x1b[0m"), "{screen:?}");
+    let plain = run(Some("1"))?;
+    assert!(!plain.contains("\x1b[32m") && plain.contains("[5/5] running"), "{plain:?}");
+    // An empty NO_COLOR does not count (no-color.org).
+    assert!(run(Some(""))?.contains("\x1b[32m"));
+    Ok(())
+}

@@ -722,7 +722,8 @@ fn parameters_types_defaults_files_and_environment() {
 
 #[test]
 fn definitions_are_validated_with_pointers() {
-    let deep = (0..9).fold(r#"{"type": "Compose", "inputs": 1}"#.to_string(), |inner, i| {
+    // Ten scopes around the Compose: one more than the service accepts (1 + 8).
+    let deep = (0..10).fold(r#"{"type": "Compose", "inputs": 1}"#.to_string(), |inner, i| {
         format!(r#"{{"type": "Scope", "actions": {{"S{i}": {inner}}}}}"#)
     });
     let many_cases: String =
@@ -748,7 +749,7 @@ fn definitions_are_validated_with_pointers() {
             r#"{"A": {"type": "Scope", "actions": {"a": {"type": "Compose"}}}}"#,
             "used twice",
         ),
-        ("nesting", &format!(r#"{{"Top": {deep}}}"#), "nested 9 levels deep"),
+        ("nesting", &format!(r#"{{"Top": {deep}}}"#), "nested inside 10 control actions"),
         (
             "switch cases",
             &format!(r#"{{"Sw": {{"type": "Switch", "expression": 1, "cases": {{{many_cases}}}}}}}"#),

@@ -206,6 +206,40 @@ def rule_ascii_signs(case):
     return dict(o, text=text) if text != o["text"] else None
 
 
+def standard_pattern(letter, culture):
+    """The pattern a one-letter standard date format expands to in .NET on ICU, or None."""
+    d = CULTURES.get(culture)
+    if d is None or len(letter) != 1:
+        return None
+    sd, ld, st, lt = d["ShortDatePattern"], d["LongDatePattern"], d["ShortTimePattern"], d["LongTimePattern"]
+    return {"d": sd, "D": ld, "f": f"{ld} {st}", "F": d["FullDateTimePattern"], "g": f"{sd} {st}",
+            "G": f"{sd} {lt}", "t": st, "T": lt, "M": d["MonthDayPattern"], "m": d["MonthDayPattern"],
+            "Y": d["YearMonthPattern"], "y": d["YearMonthPattern"]}.get(letter)
+
+
+NO_BREAK_SPACES = ("\u00a0", "\u202f")
+
+
+def rule_parse_white_space(case):
+    """parseDateTime with a format whose text or pattern has U+00A0 or U+202F: .NET 8's ParseExact with
+    AllowWhiteSpaces lets white space of the format match any white space of the text (dotnet/runtime#85102);
+    .NET Core 3.1 takes only a space, so an ICU pattern with U+202F (ru 'D') cannot read its own output. The
+    service's answer is .NET's for the text and the expanded pattern with those spaces written as spaces."""
+    o = case["oracle"]
+    if o["op"] != "parse_datetime" or not o.get("format"):
+        return None
+    pattern = standard_pattern(o["format"], o["culture"]) or o["format"]
+    if not any(c in o["text"] + pattern for c in NO_BREAK_SPACES):
+        return None
+
+    def spaced(text):
+        for c in NO_BREAK_SPACES:
+            text = text.replace(c, " ")
+        return text
+    # A pattern of one letter would be read as a standard format again; none of the ICU patterns is one.
+    return dict(o, text=spaced(o["text"]), format=spaced(pattern)) if len(pattern) > 1 else None
+
+
 def rule_digits_and_midpoint(case):
     """Both of the two rules above: F, N or P without a precision of a double exactly halfway."""
     o = rule_decimal_digits(case)
@@ -218,6 +252,7 @@ RULES = [
     ("dotnet-midpoint-rounding", rule_midpoint),
     ("dotnet-midpoint-rounding", rule_digits_and_midpoint),
     ("dotnet-ascii-signs", rule_ascii_signs),
+    ("dotnet-parse-white-space", rule_parse_white_space),
 ]
 
 

@@ -10,7 +10,9 @@
 
 use std::borrow::Cow;
 
-use super::timestamp::{today_in, Fields, Kind, Timestamp, TICKS_PER_DAY, TICKS_PER_HOUR};
+use super::timestamp::{
+    is_space, match_ci, today_in, Fields, Kind, Timestamp, TICKS_PER_DAY, TICKS_PER_HOUR,
+};
 use super::timestamp::{TICKS_PER_MINUTE, TICKS_PER_SECOND};
 use crate::culture::{Calendar, CalendarDate, Culture};
 
@@ -382,13 +384,15 @@ impl ExactParser<'_> {
         self.rest = self.rest.trim_start();
     }
 
-    /// Matches literal text of the format as .NET's ParseExact does with `AllowInnerWhite`:
-    /// a space matches any white space (or none); every other character, other white space
-    /// (U+00A0, U+202F) included, only itself. White space in the text has been skipped
-    /// before, so a format that writes U+202F cannot read its own output back, as in .NET.
+    /// Matches literal text of the format as .NET 8's ParseExact does with
+    /// `AllowInnerWhite`: white space of the format — a space, U+00A0, U+202F or any other —
+    /// matches any white space of the text (or none); every other character only itself.
+    /// So `d MMMM yyyy\u{202f}'г.'` (ICU's ru `D`) reads its own output and a typed
+    /// `5 марта 2024 г.` alike. .NET Core 3.1 took only a space here, so a pattern with
+    /// U+202F could not read its own output (dotnet/runtime#85102 fixed it in .NET 8).
     fn literal(&mut self, text: &str) -> Option<()> {
         for c in text.chars() {
-            if c == ' ' {
+            if is_space(c) {
                 self.skip_white();
                 continue;
             }
@@ -402,7 +406,7 @@ impl ExactParser<'_> {
         let (n, len) = names
             .filter(|(_, name)| !name.is_empty())
             .filter_map(|(n, name)| {
-                let len = prefix_ci(rest, name)?;
+                let len = match_ci(rest, name)?;
                 Some((n, len))
             })
             .max_by_key(|(_, len)| *len)?;
@@ -495,10 +499,10 @@ impl ExactParser<'_> {
                                 }
                             };
                             let (am, pm) = (pick(am), pick(pm));
-                            if let Some(len) = prefix_ci(self.rest, &pm).filter(|_| !pm.is_empty()) {
+                            if let Some(len) = match_ci(self.rest, &pm) {
                                 v.pm = Some(true);
                                 self.rest = &self.rest[len..];
-                            } else if let Some(len) = prefix_ci(self.rest, &am).filter(|_| !am.is_empty()) {
+                            } else if let Some(len) = match_ci(self.rest, &am) {
                                 v.pm = Some(false);
                                 self.rest = &self.rest[len..];
                             } else {
@@ -518,7 +522,7 @@ impl ExactParser<'_> {
                             // The era: the culture's name of it, or "A.D." or "AD".
                             let eras = [culture.era_name(), culture.abbr_era_name(), "A.D.", "AD"];
                             for era in eras.into_iter().filter(|e| !e.is_empty()) {
-                                if let Some(len) = prefix_ci(self.rest, era) {
+                                if let Some(len) = match_ci(self.rest, era) {
                                     self.rest = &self.rest[len..];
                                     break;
                                 }
@@ -540,7 +544,7 @@ impl ExactParser<'_> {
                 }
                 Token::Char('Z') => {
                     // An unquoted Z reads a zone name: Z or GMT, both UTC.
-                    let len = prefix_ci(self.rest, "GMT").or_else(|| prefix_ci(self.rest, "Z"))?;
+                    let len = match_ci(self.rest, "GMT").or_else(|| match_ci(self.rest, "Z"))?;
                     self.rest = &self.rest[len..];
                     v.zone = Some(None);
                 }
@@ -603,19 +607,6 @@ impl ExactParser<'_> {
             }
         }
     }
-}
-
-/// The length in bytes of `prefix` at the start of `text`, compared without regard to
-/// case, if it is there.
-fn prefix_ci(text: &str, prefix: &str) -> Option<usize> {
-    let mut t = text.char_indices();
-    for c in prefix.chars() {
-        let (_, tc) = t.next()?;
-        if !(tc == c || tc.to_lowercase().eq(c.to_lowercase())) {
-            return None;
-        }
-    }
-    Some(t.next().map_or(text.len(), |(i, _)| i))
 }
 
 /// A .NET `TimeSpan`: signed ticks.
@@ -958,8 +949,24 @@ mod tests {
         );
         assert_eq!(p("1392/12/7", "d", "fa").as_deref(), Some("2014-02-26T00:00:00.0000000"));
         assert_eq!(p("22/11/62", "dd/MM/yy", "th-TH").as_deref(), Some("2019-11-22T00:00:00.0000000"));
-        // A format with U+202F cannot read its own output with AllowWhiteSpaces, as in .NET.
-        assert_eq!(p("суббота, 24 октября 2009\u{202f}г.", "D", "ru"), None);
+        // White space of the format matches any white space of the text, as in .NET 8:
+        // ICU's U+202F in ru's 'D' reads its own output and a typed space (or none).
+        for text in [
+            "суббота, 24 октября 2009\u{202f}г.",
+            "суббота, 24 октября 2009 г.",
+            "суббота, 24 октября 2009г.",
+        ] {
+            assert_eq!(p(text, "D", "ru").as_deref(), Some("2009-10-24T00:00:00.0000000"), "{text}");
+        }
+        assert_eq!(
+            p("24\u{a0}10\u{202f}2009", "dd MM yyyy", "").as_deref(),
+            Some("2009-10-24T00:00:00.0000000")
+        );
+        assert_eq!(p("24-10 2009", "dd\u{a0}MM yyyy", ""), None);
+        // Names too: es-ES writes its designator 'p.\u{a0}m.'; a typed 'p. m.' reads.
+        for text in ["3:05 p.\u{a0}m.", "3:05 p. m.", "3:05 p.\u{202f}m."] {
+            assert_eq!(p(text, "h:mm tt", "es-ES").as_deref(), Some("2024-06-01T15:05:00.0000000"), "{text}");
+        }
         assert_eq!(p("2009 г.", "yyyy 'г'.", "ru").as_deref(), Some("2009-01-01T00:00:00.0000000"));
         assert_eq!(p("lundi 5 mars 2018", "D", "fr-FR").as_deref(), Some("2018-03-05T00:00:00.0000000"));
         assert_eq!(p("3:05 PM", "h:mm tt", "en-US").as_deref(), Some("2024-06-01T15:05:00.0000000"));

@@ -367,8 +367,9 @@ fn date_words(culture: &Culture) -> Vec<String> {
 }
 
 /// The length in bytes of `candidate` at the start of `text`, matched without regard to
-/// case, if it is there.
-fn match_ci(text: &str, candidate: &str) -> Option<usize> {
+/// case and with any white space standing for any other (a name's U+00A0 matches a typed
+/// space), if it is there.
+pub(super) fn match_ci(text: &str, candidate: &str) -> Option<usize> {
     if candidate.is_empty() {
         return None;
     }
@@ -383,8 +384,12 @@ fn match_ci(text: &str, candidate: &str) -> Option<usize> {
     Some(t.next().map_or(text.len(), |(i, _)| i))
 }
 
-fn is_space(c: char) -> bool {
-    c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}'
+/// White space as .NET's parser sees it (`char.IsWhiteSpace`): the space, U+00A0, U+202F
+/// and the other Unicode spaces, tabs and line breaks. The parsers treat them all alike,
+/// as .NET 8 does (dotnet/runtime#85102): ICU's patterns write U+202F or U+00A0 where
+/// Windows writes a space, and text is typed with either.
+pub(super) fn is_space(c: char) -> bool {
+    c.is_whitespace()
 }
 
 /// Does a word end at byte `at` (no letter follows)?

@@ -360,11 +360,38 @@ struct Parsed {
     day: Option<u32>,
     weekday: Option<u32>,
     hour: u32,
+    /// The hour was read with `h` (the 12-hour clock).
+    twelve_hour: bool,
     minute: u32,
     second: u32,
     fraction: i64,
     pm: Option<bool>,
     zone: Option<Option<i32>>,
+}
+
+impl Parsed {
+    /// The hour of the day, as .NET's ParseExact works it out: an hour read with `h` is on
+    /// the 12-hour clock (at most 12) and is AM without a designator (`12:05` with `h:mm`
+    /// is 00:05); an hour read with `H` stays as it is and must agree with a designator
+    /// (`11:05 PM` with `H:mm tt` is refused, `13:05 PM` is 13:05).
+    fn clock_hour(&self) -> Option<u32> {
+        let (hour, pm) = (self.hour, self.pm);
+        if self.twelve_hour {
+            if hour > 12 {
+                return None;
+            }
+            return Some(match (pm.unwrap_or(false), hour) {
+                (false, 12) => 0,
+                (true, h) if h < 12 => h + 12,
+                (_, h) => h,
+            });
+        }
+        match pm {
+            Some(false) if hour >= 12 => None,
+            Some(true) if hour < 12 => None,
+            _ => Some(hour),
+        }
+    }
 }
 
 impl ExactParser<'_> {
@@ -480,7 +507,10 @@ impl ExactParser<'_> {
                             };
                             v.year = Some(y);
                         }
-                        'h' | 'H' => v.hour = u32::try_from(self.digits(n.min(2), 2)?).ok()?,
+                        'h' | 'H' => {
+                            v.hour = u32::try_from(self.digits(n.min(2), 2)?).ok()?;
+                            v.twelve_hour |= *c == 'h';
+                        }
                         'm' => v.minute = u32::try_from(self.digits(n.min(2), 2)?).ok()?,
                         's' => v.second = u32::try_from(self.digits(n.min(2), 2)?).ok()?,
                         'f' | 'F' => {
@@ -574,17 +604,7 @@ impl ExactParser<'_> {
         } else {
             (Calendar::Gregorian, today)
         };
-        let mut hour = v.hour;
-        if let Some(pm) = v.pm {
-            if hour > 12 {
-                return None;
-            }
-            hour = match (pm, hour) {
-                (false, 12) => 0,
-                (true, h) if h < 12 => h + 12,
-                (_, h) => h,
-            };
-        }
+        let hour = v.clock_hour()?;
         let wall = Timestamp::from_calendar_parts(
             calendar,
             (year, month, day),
@@ -970,6 +990,22 @@ mod tests {
         assert_eq!(p("2009 г.", "yyyy 'г'.", "ru").as_deref(), Some("2009-01-01T00:00:00.0000000"));
         assert_eq!(p("lundi 5 mars 2018", "D", "fr-FR").as_deref(), Some("2018-03-05T00:00:00.0000000"));
         assert_eq!(p("3:05 PM", "h:mm tt", "en-US").as_deref(), Some("2024-06-01T15:05:00.0000000"));
+        // The 12-hour and 24-hour clocks with and without a designator, as .NET reads them.
+        let clocks = [
+            ("12:05", "h:mm", Some("00:05")),
+            ("13:05", "h:mm", None),
+            ("0:05 PM", "h:mm tt", Some("12:05")),
+            ("12:05 AM", "hh:mm tt", Some("00:05")),
+            ("12:05", "H:mm", Some("12:05")),
+            ("13:05 PM", "H:mm tt", Some("13:05")),
+            ("0:05 AM", "H:mm tt", Some("00:05")),
+            ("11:05 PM", "H:mm tt", None),
+            ("12:05 AM", "H:mm tt", None),
+        ];
+        for (text, f, time) in clocks {
+            let want = time.map(|t| format!("2024-06-01T{t}:00.0000000"));
+            assert_eq!(p(text, f, ""), want, "{text} {f}");
+        }
         assert_eq!(
             p("2018-03-05 +02:00", "yyyy-MM-dd zzz", "").as_deref(),
             Some("2018-03-04T22:00:00.0000000+00:00")

@@ -204,6 +204,13 @@ impl Culture {
         Some(Culture { name: table.get(index)?.name, fields })
     }
 
+    /// The names of every culture in the table, as .NET spells them, in table order (the
+    /// invariant culture, `''`, is not among them). For tests that go through every culture.
+    #[cfg(test)]
+    pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+        data::CULTURES.iter().map(|e| e.name)
+    }
+
     /// The culture's name as .NET spells it (`''` for the invariant culture).
     pub(crate) fn name(&self) -> &'static str {
         self.name

@@ -319,6 +319,12 @@ fn expression_actions_compute_their_body_with_the_language_functions() {
             r#""2024-01-08T10:30""#,
         ),
         ("CurrentTime", r#"{"formatString": "yyyy-MM-ddTHH:mm"}"#, r#""2024-01-15T10:30""#),
+        // Standard formats go through the culture data (en-US, the service's default).
+        (
+            "AddToTime",
+            r#"{"baseTime": "2024-02-28T23:30:00Z", "interval": "1,000", "timeUnit": "Minute", "formatString": "f"}"#,
+            r#""Thursday, February 29, 2024 4:10 PM""#,
+        ),
         (
             "ConvertTimeZone",
             r#"{"baseTime": "2024-01-15T10:30:00Z", "sourceTimeZone": "UTC", "destinationTimeZone": "W. Europe Standard Time", "formatString": "yyyy-MM-dd HH:mm"}"#,
@@ -328,6 +334,11 @@ fn expression_actions_compute_their_body_with_the_language_functions() {
             "ConvertTimeZone",
             r#"{"baseTime": "2024-07-01T12:00:00Z", "sourceTimeZone": "UTC", "destinationTimeZone": "Pacific Standard Time"}"#,
             r#""2024-07-01T05:00:00.0000000""#,
+        ),
+        (
+            "ConvertTimeZone",
+            r#"{"baseTime": "2024-12-31T23:30:00Z", "sourceTimeZone": "UTC", "destinationTimeZone": "Tokyo Standard Time", "formatString": "D"}"#,
+            r#""Wednesday, January 1, 2025""#,
         ),
         ("IndexOf", r#"{"text": "Hello World", "searchText": "world"}"#, "6"),
         ("IndexOf", r#"{"text": "Hello World", "searchText": "planet"}"#, "-1"),
@@ -368,6 +379,8 @@ fn expression_actions_fail_with_what_they_need() {
             "computed as addToTime()",
         ),
         ("GetFutureTime", r#"{"interval": "soon", "timeUnit": "Day"}"#, "The input 'interval' of action 'A'"),
+        // An interval is a whole number, as int() reads it.
+        ("GetFutureTime", r#"{"interval": "1.5", "timeUnit": "Day"}"#, "The input 'interval' of action 'A'"),
         ("Substring", r#"{"text": "abc", "startingPosition": 2, "length": 5}"#, "computed as substring()"),
     ];
     for (kind, inputs, message) in cases {

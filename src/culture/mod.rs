@@ -1,17 +1,22 @@
 //! Cultures: the day and month names, date and time patterns and number symbols that
 //! `formatDateTime`, `parseDateTime`, `float`, `isFloat` and `formatNumber` use.
 //!
-//! The data is .NET's `DateTimeFormatInfo` / `NumberFormatInfo` as .NET derives it from
-//! the Unicode CLDR, generated into `data.rs` by `tools/gen_culture_data.py` (see there
-//! for the derivation and the few places where the service's Windows data is followed
-//! instead). The invariant culture is .NET's fixed one and lives here.
+//! The data is .NET's `DateTimeFormatInfo` / `NumberFormatInfo` of every culture .NET
+//! knows, as .NET reads the Unicode CLDR through ICU, generated into `data.rs` by
+//! `tools/gen_culture_data.py` (see there for the places where the service's Windows data
+//! is followed instead). The invariant culture is .NET's fixed one and lives here. A
+//! culture's default calendar ([`Calendar`]) decides its years, months and era.
 //!
 //! A culture is a set of borrowed strings: looking one up walks its CLDR parent chain
 //! (en-IE → en-001 → en) and allocates nothing.
 
+mod calendar;
+mod calendar_data;
 mod data;
 
 use std::fmt;
+
+pub(crate) use calendar::{Calendar, CalendarDate};
 
 /// One generated culture: its name, its parent's index in the table and the fields that
 /// differ from the parent (see `FIELDS` in `data.rs` for the order).
@@ -61,7 +66,19 @@ const CUR_NEG: usize = 29;
 const PCT_POS: usize = 30;
 const PCT_NEG: usize = 31;
 const NUM_NEG: usize = 32;
-const FIELD_COUNT: usize = 33;
+const CALENDAR: usize = 33;
+const ERA: usize = 34;
+const ABBR_ERA: usize = 35;
+const CUR_DECIMAL: usize = 36;
+const CUR_GROUP: usize = 37;
+const CUR_GROUP_SIZES: usize = 38;
+const GREG_MONTHS: usize = 39;
+const GREG_ABBR_MONTHS: usize = 40;
+const GREG_GEN_MONTHS: usize = 41;
+const GREG_ABBR_GEN_MONTHS: usize = 42;
+const GREG_ERA: usize = 43;
+const GREG_FULL: usize = 44;
+const FIELD_COUNT: usize = 45;
 
 /// .NET's invariant culture, field by field.
 const INVARIANT: [&str; FIELD_COUNT] = [
@@ -98,6 +115,18 @@ const INVARIANT: [&str; FIELD_COUNT] = [
     "0",
     "0",
     "1",
+    "g",
+    "A.D.",
+    "AD",
+    ".",
+    ",",
+    "3",
+    SAME,
+    SAME,
+    SAME,
+    SAME,
+    SAME,
+    SAME,
 ];
 
 /// A culture's formatting data (.NET `CultureInfo`), borrowed from the static tables.
@@ -173,6 +202,13 @@ impl Culture {
             }
         }
         Some(Culture { name: table.get(index)?.name, fields })
+    }
+
+    /// The names of every culture in the table, as .NET spells them, in table order (the
+    /// invariant culture, `''`, is not among them). For tests that go through every culture.
+    #[cfg(test)]
+    pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+        data::CULTURES.iter().map(|e| e.name)
     }
 
     /// The culture's name as .NET spells it (`''` for the invariant culture).
@@ -364,6 +400,59 @@ impl Culture {
         self.number(PCT_NEG)
     }
 
+    /// The culture with its currency separators in place of the number ones (`C` writes
+    /// `CurrencyDecimalSeparator` and `CurrencyGroupSeparator`: `€ 3.240,17` in de-AT,
+    /// whose numbers group with a space).
+    pub(crate) fn for_currency(&self) -> Culture {
+        let mut fields = self.fields;
+        fields[DECIMAL] = self.fields[CUR_DECIMAL];
+        fields[GROUP] = self.fields[CUR_GROUP];
+        fields[GROUP_SIZES] = self.fields[CUR_GROUP_SIZES];
+        Culture { name: self.name, fields }
+    }
+
+    /// The culture's default calendar.
+    pub(crate) fn calendar(&self) -> Calendar {
+        Calendar::from_code(self.fields[CALENDAR])
+    }
+
+    /// The name of the current era of the default calendar (`gg`, `g`).
+    pub(crate) fn era_name(&self) -> &'static str {
+        self.fields[ERA]
+    }
+
+    /// The abbreviated era name (.NET `GetAbbreviatedEraName`).
+    pub(crate) fn abbr_era_name(&self) -> &'static str {
+        self.fields[ABBR_ERA]
+    }
+
+    /// The culture as .NET formats `U` with it: in the Gregorian calendar, whose month names
+    /// and era replace those of a culture's other default calendar (`U` in ar-SA writes
+    /// `أكتوبر 1989 م`, not the Um Al Qura date). A Gregorian culture is itself.
+    pub(crate) fn gregorian(&self) -> Culture {
+        if self.calendar() == Calendar::Gregorian {
+            return *self;
+        }
+        let mut fields = self.fields;
+        for (to, from) in [
+            (MONTHS, GREG_MONTHS),
+            (ABBR_MONTHS, GREG_ABBR_MONTHS),
+            (GEN_MONTHS, GREG_GEN_MONTHS),
+            (ABBR_GEN_MONTHS, GREG_ABBR_GEN_MONTHS),
+            (ERA, GREG_ERA),
+        ] {
+            fields[to] = self.fields[from];
+        }
+        fields[CALENDAR] = "g";
+        Culture { name: self.name, fields }
+    }
+
+    /// The `FullDateTimePattern` of the Gregorian calendar, for a culture whose default
+    /// calendar is another one (`None` otherwise: `U` is then the long date and time).
+    pub(crate) fn gregorian_full_pattern(&self) -> Option<&'static str> {
+        (self.fields[GREG_FULL] != SAME).then_some(self.fields[GREG_FULL])
+    }
+
     /// .NET `NumberNegativePattern` (0–4).
     pub(crate) fn number_negative_pattern(&self) -> usize {
         self.number(NUM_NEG)
@@ -445,6 +534,20 @@ mod tests {
         assert_eq!(get("en-IN").group_sizes(), vec![3, 2]);
         assert_eq!(get("ru-RU").month_name(1, true), "января");
         assert_eq!(get("ru-RU").month_name(1, false), "январь");
+    }
+
+    #[test]
+    fn gregorian_names_for_u() {
+        let ar = get("ar-SA");
+        assert_ne!(ar.month_name(10, false), "أكتوبر");
+        let g = ar.gregorian();
+        assert_eq!(g.month_name(10, false), "أكتوبر");
+        assert_eq!(g.era_name(), "م");
+        assert_eq!(g.calendar(), super::Calendar::Gregorian);
+        assert_eq!(ar.gregorian_full_pattern(), Some("dddd، d MMMM yyyy g h:mm:ss tt"));
+        let fr = get("fr-FR");
+        assert_eq!(fr.gregorian().month_name(1, false), "janvier");
+        assert_eq!(fr.gregorian_full_pattern(), None);
     }
 
     #[test]

@@ -320,7 +320,13 @@ fn conformance() {
             (Err(_), Some(_)) => {}
         }
     }
-    for id in divergences.keys().chain(decisions.keys()) {
+    for (id, decision) in
+        decisions.iter().map(|(id, d)| (id, Some(d))).chain(divergences.keys().map(|id| (id, None)))
+    {
+        // A decision about another file's cases (the .NET cases) is checked by that file's test.
+        if decision.is_some_and(|d| d.get("file").is_some()) {
+            continue;
+        }
         assert!(seen.contains(id), "{id} is listed but is not a case");
     }
     for (file, (pass, total)) in &per_file {

@@ -10,13 +10,31 @@
 
 use std::borrow::Cow;
 
-use super::timestamp::{expand_two_digit_year, Fields, Kind, Timestamp, TICKS_PER_DAY, TICKS_PER_HOUR};
+use super::timestamp::{
+    is_space, match_ci, today_in, Fields, Kind, Timestamp, TICKS_PER_DAY, TICKS_PER_HOUR,
+};
 use super::timestamp::{TICKS_PER_MINUTE, TICKS_PER_SECOND};
-use crate::culture::Culture;
+use crate::culture::{Calendar, CalendarDate, Culture};
 
 /// A format string .NET rejects (`FormatException`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct InvalidFormat;
+
+/// Why a timestamp cannot be formatted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormatError {
+    /// A format string .NET rejects.
+    Invalid,
+    /// The date is outside the range of the culture's calendar (.NET's
+    /// `ArgumentOutOfRangeException`: Um Al Qura knows 1900–2077 only).
+    OutsideCalendar(Calendar),
+}
+
+impl From<InvalidFormat> for FormatError {
+    fn from(_: InvalidFormat) -> FormatError {
+        FormatError::Invalid
+    }
+}
 
 /// One element of a custom pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +158,11 @@ fn expand(format: &str, culture: &Culture) -> Result<Expanded, InvalidFormat> {
         't' => (Cow::Borrowed(culture.short_time_pattern()), *culture, false),
         'T' => (Cow::Borrowed(culture.long_time_pattern()), *culture, false),
         'u' => (Cow::Borrowed("yyyy'-'MM'-'dd HH':'mm':'ss'Z'"), Culture::invariant(), false),
-        'U' => (join(culture.long_date_pattern(), culture.long_time_pattern()), *culture, true),
+        // .NET writes 'U' in the Gregorian calendar, whatever the culture's default one.
+        'U' => match culture.gregorian_full_pattern() {
+            Some(full) => (Cow::Borrowed(full), culture.gregorian(), true),
+            None => (join(culture.long_date_pattern(), culture.long_time_pattern()), *culture, true),
+        },
         'y' | 'Y' => (Cow::Borrowed(culture.year_month_pattern()), *culture, false),
         _ => return Err(InvalidFormat),
     };
@@ -195,7 +217,7 @@ fn offset_text(len: usize) -> &'static str {
 }
 
 /// Formats a timestamp as `DateTime.ToString(format, culture)` does.
-pub(crate) fn format(t: &Timestamp, format: &str, culture: &Culture) -> Result<String, InvalidFormat> {
+pub(crate) fn format(t: &Timestamp, format: &str, culture: &Culture) -> Result<String, FormatError> {
     let format = if format.is_empty() { "G" } else { format };
     let expanded = expand(format, culture)?;
     let culture = expanded.culture;
@@ -209,10 +231,18 @@ pub(crate) fn format(t: &Timestamp, format: &str, culture: &Culture) -> Result<S
     let chars: Vec<char> = pattern.chars().collect();
     let tokens = tokenize(&pattern)?;
     let f = t.fields();
+    let calendar = culture.calendar();
+    let gregorian = CalendarDate { year: f.year, month: f.month, day: f.day };
+    let date = calendar.date(t.ticks.div_euclid(TICKS_PER_DAY), gregorian);
     let mut out = String::with_capacity(pattern.len() + 8);
     for (token, start) in &tokens {
         match token {
-            Token::Field(c, n) => write_field(&mut out, *c, *n, &t, &f, &culture, &chars, *start),
+            // Only the day, month, year and era fields ask the calendar, as in .NET.
+            Token::Field(c @ ('d' | 'M' | 'y' | 'g'), n) if !(*c == 'd' && *n > 2) => {
+                let date = date.ok_or(FormatError::OutsideCalendar(calendar))?;
+                write_date_field(&mut out, *c, *n, &date, &culture, &chars, *start);
+            }
+            Token::Field(c, n) => write_field(&mut out, *c, *n, &t, &f, &culture),
             Token::DateSep => out.push_str(culture.date_separator()),
             Token::TimeSep => out.push_str(culture.time_separator()),
             Token::Literal(s) => out.push_str(s),
@@ -222,37 +252,43 @@ pub(crate) fn format(t: &Timestamp, format: &str, culture: &Culture) -> Result<S
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_field(
+/// `d`/`dd`, `M`–`MMMM`, `y`–`yyyyy` and `g`: the parts of the date in the culture's
+/// calendar.
+fn write_date_field(
     out: &mut String,
     c: char,
     n: usize,
-    t: &Timestamp,
-    f: &Fields,
+    date: &CalendarDate,
     culture: &Culture,
     chars: &[char],
-    start: usize,
+    field_at: usize,
 ) {
-    let field_at = start;
     match c {
-        'd' => match n {
-            1 | 2 => pad(out, i64::from(f.day), n),
-            3 => out.push_str(culture.abbr_day_name(f.weekday as usize)),
-            _ => out.push_str(culture.day_name(f.weekday as usize)),
-        },
+        'd' => pad(out, i64::from(date.day), n),
         'M' => match n {
-            1 | 2 => pad(out, i64::from(f.month), n),
-            3 => out.push_str(culture.abbr_month_name(f.month as usize, use_genitive(chars, field_at, n))),
-            _ => out.push_str(culture.month_name(f.month as usize, use_genitive(chars, field_at, n))),
+            1 | 2 => pad(out, i64::from(date.month), n),
+            3 => out.push_str(culture.abbr_month_name(date.month as usize, use_genitive(chars, field_at, n))),
+            _ => out.push_str(culture.month_name(date.month as usize, use_genitive(chars, field_at, n))),
         },
         'y' => {
-            let year = i64::from(f.year);
+            let year = i64::from(date.year);
             if n <= 2 {
                 pad(out, year % 100, n);
             } else {
                 pad(out, year, n);
             }
         }
+        // 'g': the era; every calendar here has one.
+        _ => out.push_str(culture.era_name()),
+    }
+}
+
+fn write_field(out: &mut String, c: char, n: usize, t: &Timestamp, f: &Fields, culture: &Culture) {
+    match c {
+        'd' => match n {
+            3 => out.push_str(culture.abbr_day_name(f.weekday as usize)),
+            _ => out.push_str(culture.day_name(f.weekday as usize)),
+        },
         'h' => {
             let h = match f.hour % 12 {
                 0 => 12,
@@ -289,8 +325,7 @@ fn write_field(
             Kind::Utc => out.push('Z'),
             Kind::Local => out.push_str("+00:00"),
         },
-        // 'g': the era; the Gregorian calendar has one.
-        _ => out.push_str("A.D."),
+        _ => {}
     }
 }
 
@@ -308,7 +343,9 @@ pub(crate) fn parse_exact(
     let culture = expanded.culture;
     let tokens = tokenize(&expanded.pattern)?;
     let mut p = ExactParser { rest: text.trim(), culture };
-    Ok(p.run(&tokens, today, expanded.universal || format == "u"))
+    // 'U' is UTC; the quoted 'Z' of 'u' and 'GMT' of 'r' are plain text to
+    // DateTime.ParseExact, so those give a time without a zone (Kind Unspecified).
+    Ok(p.run(&tokens, today, format == "U"))
 }
 
 struct ExactParser<'t> {
@@ -323,11 +360,38 @@ struct Parsed {
     day: Option<u32>,
     weekday: Option<u32>,
     hour: u32,
+    /// The hour was read with `h` (the 12-hour clock).
+    twelve_hour: bool,
     minute: u32,
     second: u32,
     fraction: i64,
     pm: Option<bool>,
     zone: Option<Option<i32>>,
+}
+
+impl Parsed {
+    /// The hour of the day, as .NET's ParseExact works it out: an hour read with `h` is on
+    /// the 12-hour clock (at most 12) and is AM without a designator (`12:05` with `h:mm`
+    /// is 00:05); an hour read with `H` stays as it is and must agree with a designator
+    /// (`11:05 PM` with `H:mm tt` is refused, `13:05 PM` is 13:05).
+    fn clock_hour(&self) -> Option<u32> {
+        let (hour, pm) = (self.hour, self.pm);
+        if self.twelve_hour {
+            if hour > 12 {
+                return None;
+            }
+            return Some(match (pm.unwrap_or(false), hour) {
+                (false, 12) => 0,
+                (true, h) if h < 12 => h + 12,
+                (_, h) => h,
+            });
+        }
+        match pm {
+            Some(false) if hour >= 12 => None,
+            Some(true) if hour < 12 => None,
+            _ => Some(hour),
+        }
+    }
 }
 
 impl ExactParser<'_> {
@@ -341,22 +405,25 @@ impl ExactParser<'_> {
         value
     }
 
+    /// Skips white space in the text, as .NET does before every element of the format
+    /// (`AllowInnerWhite`).
+    fn skip_white(&mut self) {
+        self.rest = self.rest.trim_start();
+    }
+
+    /// Matches literal text of the format as .NET 8's ParseExact does with
+    /// `AllowInnerWhite`: white space of the format — a space, U+00A0, U+202F or any other —
+    /// matches any white space of the text (or none); every other character only itself.
+    /// So `d MMMM yyyy\u{202f}'г.'` (ICU's ru `D`) reads its own output and a typed
+    /// `5 марта 2024 г.` alike. .NET Core 3.1 took only a space here, so a pattern with
+    /// U+202F could not read its own output (dotnet/runtime#85102 fixed it in .NET 8).
     fn literal(&mut self, text: &str) -> Option<()> {
         for c in text.chars() {
-            let Some(next) = self.rest.chars().next() else {
-                // White space at the end of the format matches the end of the text.
-                if c.is_whitespace() {
-                    continue;
-                }
-                return None;
-            };
-            let same = next == c
-                || (next.is_whitespace() || next == '\u{a0}' || next == '\u{202f}') && c.is_whitespace()
-                || (c == '\u{a0}' || c == '\u{202f}') && next.is_whitespace();
-            if !same {
-                return None;
+            if is_space(c) {
+                self.skip_white();
+                continue;
             }
-            self.rest = &self.rest[next.len_utf8()..];
+            self.rest = self.rest.strip_prefix(c)?;
         }
         Some(())
     }
@@ -366,7 +433,7 @@ impl ExactParser<'_> {
         let (n, len) = names
             .filter(|(_, name)| !name.is_empty())
             .filter_map(|(n, name)| {
-                let len = prefix_ci(rest, name)?;
+                let len = match_ci(rest, name)?;
                 Some((n, len))
             })
             .max_by_key(|(_, len)| *len)?;
@@ -396,11 +463,13 @@ impl ExactParser<'_> {
     fn run(&mut self, tokens: &[(Token, usize)], today: (i32, u32, u32), utc: bool) -> Option<Timestamp> {
         let mut v = Parsed::default();
         let culture = self.culture;
+        let calendar = culture.calendar();
         let mut skip_next = false;
         for (index, (token, _)) in tokens.iter().enumerate() {
             if std::mem::take(&mut skip_next) {
                 continue;
             }
+            self.skip_white();
             match token {
                 Token::Field(c, n) => {
                     let n = *n;
@@ -432,13 +501,16 @@ impl ExactParser<'_> {
                         }
                         'y' => {
                             let y = if n <= 2 {
-                                expand_two_digit_year(i32::try_from(self.digits(n, 2)?).ok()?)
+                                calendar.four_digit_year(i32::try_from(self.digits(n, 2)?).ok()?)
                             } else {
                                 i32::try_from(self.digits(n, n.max(4))?).ok()?
                             };
                             v.year = Some(y);
                         }
-                        'h' | 'H' => v.hour = u32::try_from(self.digits(n.min(2), 2)?).ok()?,
+                        'h' | 'H' => {
+                            v.hour = u32::try_from(self.digits(n.min(2), 2)?).ok()?;
+                            v.twelve_hour |= *c == 'h';
+                        }
                         'm' => v.minute = u32::try_from(self.digits(n.min(2), 2)?).ok()?,
                         's' => v.second = u32::try_from(self.digits(n.min(2), 2)?).ok()?,
                         'f' | 'F' => {
@@ -457,10 +529,10 @@ impl ExactParser<'_> {
                                 }
                             };
                             let (am, pm) = (pick(am), pick(pm));
-                            if let Some(len) = prefix_ci(self.rest, &pm).filter(|_| !pm.is_empty()) {
+                            if let Some(len) = match_ci(self.rest, &pm) {
                                 v.pm = Some(true);
                                 self.rest = &self.rest[len..];
-                            } else if let Some(len) = prefix_ci(self.rest, &am).filter(|_| !am.is_empty()) {
+                            } else if let Some(len) = match_ci(self.rest, &am) {
                                 v.pm = Some(false);
                                 self.rest = &self.rest[len..];
                             } else {
@@ -477,9 +549,10 @@ impl ExactParser<'_> {
                             }
                         }
                         _ => {
-                            // The era: "A.D." or "AD", optional.
-                            for era in ["A.D.", "AD"] {
-                                if let Some(len) = prefix_ci(self.rest, era) {
+                            // The era: the culture's name of it, or "A.D." or "AD".
+                            let eras = [culture.era_name(), culture.abbr_era_name(), "A.D.", "AD"];
+                            for era in eras.into_iter().filter(|e| !e.is_empty()) {
+                                if let Some(len) = match_ci(self.rest, era) {
                                     self.rest = &self.rest[len..];
                                     break;
                                 }
@@ -499,6 +572,12 @@ impl ExactParser<'_> {
                         self.literal(":")?;
                     }
                 }
+                Token::Char('Z') => {
+                    // An unquoted Z reads a zone name: Z or GMT, both UTC.
+                    let len = match_ci(self.rest, "GMT").or_else(|| match_ci(self.rest, "Z"))?;
+                    self.rest = &self.rest[len..];
+                    v.zone = Some(None);
+                }
                 Token::Char(c) => {
                     if self.literal(c.encode_utf8(&mut [0; 4])).is_none() {
                         // A '.' before 'F' may be missing with the fraction (as 'F'
@@ -511,39 +590,30 @@ impl ExactParser<'_> {
                         skip_next = true;
                     }
                 }
-                Token::Literal(s) => {
-                    if s == "GMT" || s == "Z" {
-                        // 'r' and 'u': the text is UTC.
-                        self.literal(s)?;
-                        v.zone = Some(None);
-                    } else {
-                        self.literal(s)?;
-                    }
-                }
+                Token::Literal(s) => self.literal(s)?,
             }
         }
         if !self.rest.trim().is_empty() {
             return None;
         }
         let any_date = v.year.is_some() || v.month.is_some() || v.day.is_some();
-        let (year, month, day) = if any_date {
-            (v.year.unwrap_or(today.0), v.month.unwrap_or(1), v.day.unwrap_or(1))
+        // The date is in the culture's calendar; a missing year is this year of it.
+        let (calendar, (year, month, day)) = if any_date {
+            let this_year = today_in(calendar, today).0;
+            (calendar, (v.year.unwrap_or(this_year), v.month.unwrap_or(1), v.day.unwrap_or(1)))
         } else {
-            today
+            (Calendar::Gregorian, today)
         };
-        let mut hour = v.hour;
-        if let Some(pm) = v.pm {
-            if hour > 12 {
-                return None;
-            }
-            hour = match (pm, hour) {
-                (false, 12) => 0,
-                (true, h) if h < 12 => h + 12,
-                (_, h) => h,
-            };
-        }
-        let wall =
-            Timestamp::from_parts(year, month, day, hour, v.minute, v.second, v.fraction, Kind::Unspecified)?;
+        let hour = v.clock_hour()?;
+        let wall = Timestamp::from_calendar_parts(
+            calendar,
+            (year, month, day),
+            hour,
+            v.minute,
+            v.second,
+            v.fraction,
+            Kind::Unspecified,
+        )?;
         if v.weekday.is_some_and(|w| w != wall.fields().weekday) {
             return None;
         }
@@ -557,19 +627,6 @@ impl ExactParser<'_> {
             }
         }
     }
-}
-
-/// The length in bytes of `prefix` at the start of `text`, compared without regard to
-/// case, if it is there.
-fn prefix_ci(text: &str, prefix: &str) -> Option<usize> {
-    let mut t = text.char_indices();
-    for c in prefix.chars() {
-        let (_, tc) = t.next()?;
-        if !(tc == c || tc.to_lowercase().eq(c.to_lowercase())) {
-            return None;
-        }
-    }
-    Some(t.next().map_or(text.len(), |(i, _)| i))
 }
 
 /// A .NET `TimeSpan`: signed ticks.
@@ -857,6 +914,9 @@ mod tests {
         assert_eq!(fmt("2018-03-05T13:07:09+01:00", "%K", "en-US"), "+00:00");
         assert_eq!(fmt("2018-03-05T13:07:09", "o", "en-US"), "2018-03-05T13:07:09.0000000");
         assert_eq!(fmt("2018-03-05T13:07:09+01:00", "o", "en-US"), "2018-03-05T12:07:09.0000000+00:00");
+        // 'U' switches a non-Gregorian culture to the Gregorian calendar (.NET's answer).
+        assert_eq!(fmt("1989-10-27T11:00:46Z", "U", "ar-SA"), "الجمعة، 27 أكتوبر 1989 م 11:00:46 ص");
+        assert_eq!(fmt("1989-10-27T11:00:46Z", "D", "ar-SA"), "الجمعة، 28 ربيع الأول 1410 بعد الهجرة");
         assert_eq!(fmt("2018-03-05", "dddd d MMMM", "ru-RU"), "понедельник 5 марта");
         assert_eq!(fmt("2018-03-05", "MMMM", "ru-RU"), "март");
         assert_eq!(fmt("2018-03-05", "dd/MM/yyyy", "de-DE"), "05.03.2018");
@@ -888,12 +948,64 @@ mod tests {
             p("2018-03-05T13:07:09.1234567Z", "o", "").as_deref(),
             Some("2018-03-05T13:07:09.1234567Z")
         );
+        // .NET's ParseExact reads the quoted GMT of 'r' and Z of 'u' as text: no zone.
         assert_eq!(
             p("Mon, 05 Mar 2018 13:07:09 GMT", "r", "").as_deref(),
-            Some("2018-03-05T13:07:09.0000000Z")
+            Some("2018-03-05T13:07:09.0000000")
         );
+        assert_eq!(p("2017-03-22 00:41:02Z", "u", "af").as_deref(), Some("2017-03-22T00:41:02.0000000"));
+        assert_eq!(
+            p("2017-03-22 00:41:02Z", "yyyy-MM-dd HH:mm:ssZ", "").as_deref(),
+            Some("2017-03-22T00:41:02.0000000Z")
+        );
+        assert_eq!(
+            p("Wednesday, March 22, 2017 12:41:02 AM", "U", "en-US").as_deref(),
+            Some("2017-03-22T00:41:02.0000000Z")
+        );
+        // Dates in the culture's calendar (.NET's answers).
+        assert_eq!(
+            p("الجمعة، 25 ربيع الأول 1441 بعد الهجرة", "D", "ar-SA").as_deref(),
+            Some("2019-11-22T00:00:00.0000000")
+        );
+        assert_eq!(p("1392/12/7", "d", "fa").as_deref(), Some("2014-02-26T00:00:00.0000000"));
+        assert_eq!(p("22/11/62", "dd/MM/yy", "th-TH").as_deref(), Some("2019-11-22T00:00:00.0000000"));
+        // White space of the format matches any white space of the text, as in .NET 8:
+        // ICU's U+202F in ru's 'D' reads its own output and a typed space (or none).
+        for text in [
+            "суббота, 24 октября 2009\u{202f}г.",
+            "суббота, 24 октября 2009 г.",
+            "суббота, 24 октября 2009г.",
+        ] {
+            assert_eq!(p(text, "D", "ru").as_deref(), Some("2009-10-24T00:00:00.0000000"), "{text}");
+        }
+        assert_eq!(
+            p("24\u{a0}10\u{202f}2009", "dd MM yyyy", "").as_deref(),
+            Some("2009-10-24T00:00:00.0000000")
+        );
+        assert_eq!(p("24-10 2009", "dd\u{a0}MM yyyy", ""), None);
+        // Names too: es-ES writes its designator 'p.\u{a0}m.'; a typed 'p. m.' reads.
+        for text in ["3:05 p.\u{a0}m.", "3:05 p. m.", "3:05 p.\u{202f}m."] {
+            assert_eq!(p(text, "h:mm tt", "es-ES").as_deref(), Some("2024-06-01T15:05:00.0000000"), "{text}");
+        }
+        assert_eq!(p("2009 г.", "yyyy 'г'.", "ru").as_deref(), Some("2009-01-01T00:00:00.0000000"));
         assert_eq!(p("lundi 5 mars 2018", "D", "fr-FR").as_deref(), Some("2018-03-05T00:00:00.0000000"));
         assert_eq!(p("3:05 PM", "h:mm tt", "en-US").as_deref(), Some("2024-06-01T15:05:00.0000000"));
+        // The 12-hour and 24-hour clocks with and without a designator, as .NET reads them.
+        let clocks = [
+            ("12:05", "h:mm", Some("00:05")),
+            ("13:05", "h:mm", None),
+            ("0:05 PM", "h:mm tt", Some("12:05")),
+            ("12:05 AM", "hh:mm tt", Some("00:05")),
+            ("12:05", "H:mm", Some("12:05")),
+            ("13:05 PM", "H:mm tt", Some("13:05")),
+            ("0:05 AM", "H:mm tt", Some("00:05")),
+            ("11:05 PM", "H:mm tt", None),
+            ("12:05 AM", "H:mm tt", None),
+        ];
+        for (text, f, time) in clocks {
+            let want = time.map(|t| format!("2024-06-01T{t}:00.0000000"));
+            assert_eq!(p(text, f, ""), want, "{text} {f}");
+        }
         assert_eq!(
             p("2018-03-05 +02:00", "yyyy-MM-dd zzz", "").as_deref(),
             Some("2018-03-04T22:00:00.0000000+00:00")

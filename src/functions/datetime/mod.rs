@@ -14,7 +14,7 @@ mod zones;
 
 use chrono::{Datelike, Timelike};
 
-use self::format::{InvalidFormat, TimeSpan};
+use self::format::{FormatError, InvalidFormat, TimeSpan};
 use self::timestamp::{Kind, Timestamp, TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_SECOND};
 use self::zones::{ConvertError, Zone};
 use super::{opt, ordinal, req, Args, Call, Category, Function, Ty};
@@ -332,8 +332,17 @@ fn write(
     format_index: usize,
 ) -> Result<Value> {
     call.charge(format.len() as u64 / 16)?;
-    let text = format::format(&t, format, culture)
-        .map_err(|InvalidFormat| invalid_format(args, format_index, format))?;
+    let text = format::format(&t, format, culture).map_err(|e| match e {
+        FormatError::Invalid => invalid_format(args, format_index, format),
+        FormatError::OutsideCalendar(calendar) => args.invalid(
+            0,
+            format!(
+                "could not be formatted: specified time is not supported in this calendar ({}). It should be {}, inclusive.",
+                calendar.name(),
+                calendar.supported_range()
+            ),
+        ),
+    })?;
     call.check_string_length(text.chars().count())?;
     Ok(Value::string(text))
 }

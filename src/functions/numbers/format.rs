@@ -136,9 +136,17 @@ impl Digits {
 /// The digits of a number: exact for integers and decimals; for a double, `mode` says
 /// which rounding .NET applies while converting it.
 fn digits_of(n: Number, mode: Mode) -> Digits {
+    let exact_digits = |mut d: Digits| {
+        // Integers and decimals are exact; a requested number of significant digits still
+        // rounds them (`E3` of 4586802 is 4.587E+006).
+        if let Mode::Significant(count) = mode {
+            d.round_to(count as i64);
+        }
+        d
+    };
     match n {
-        Number::Int(i) => Digits::from_text(&i.to_string()),
-        Number::Decimal(d) => Digits::from_text(&d.to_string()),
+        Number::Int(i) => exact_digits(Digits::from_text(&i.to_string())),
+        Number::Decimal(d) => exact_digits(Digits::from_text(&d.to_string())),
         Number::Float(f) => {
             let f = if f == 0.0 { 0.0 } else { f };
             if f == 0.0 {
@@ -292,7 +300,7 @@ fn standard(
             let p = precision.unwrap_or(culture.currency_digits());
             let mut d = digits_of(n, Mode::Exact);
             d.round_decimals(p as i64);
-            let body = fixed(&d, p, true, culture);
+            let body = fixed(&d, p, true, &culture.for_currency());
             Ok(if d.negative && !d.is_zero() {
                 fill(CURRENCY_NEGATIVE[culture.currency_negative_pattern().min(16)], &body, culture)
             } else {
@@ -332,11 +340,14 @@ fn standard(
                 format!("{}{body}", culture.negative_sign())
             })
         }
-        'G' => Ok(general(n, precision.filter(|p| *p > 0), letter == 'g', culture)),
+        // G0 is G without a precision, but for a decimal's trailing zeros (G keeps them).
+        'G' => Ok(general(n, precision, letter == 'g', culture)),
         'P' => {
             let p = precision.unwrap_or(2);
             let mut d = digits_of(n, Mode::Exact);
-            d.scale += 2;
+            if !d.is_zero() {
+                d.scale += 2;
+            }
             d.round_decimals(p as i64);
             let body = fixed(&d, p, true, culture);
             Ok(if d.negative && !d.is_zero() {
@@ -346,7 +357,8 @@ fn standard(
             })
         }
         'R' => match n {
-            Number::Decimal(_) => Err(InvalidFormat),
+            // R is for doubles only: .NET refuses it for integers and decimals.
+            Number::Decimal(_) | Number::Int(_) => Err(InvalidFormat),
             _ => Ok(general(n, None, letter == 'r', culture)),
         },
         'X' => {
@@ -364,7 +376,8 @@ fn standard(
 
 /// `G`: fixed or scientific notation, whichever is shorter by .NET's rule, without
 /// trailing zeros.
-fn general(n: Number, precision: Option<usize>, lower: bool, culture: &Culture) -> String {
+fn general(n: Number, given: Option<usize>, lower: bool, culture: &Culture) -> String {
+    let precision = given.filter(|p| *p > 0);
     let (mut d, p) = match (n, precision) {
         (Number::Float(_), None) => (digits_of(n, Mode::Shortest), 15),
         (Number::Float(_), Some(p)) => (digits_of(n, Mode::Significant(p)), p),
@@ -392,8 +405,9 @@ fn general(n: Number, precision: Option<usize>, lower: bool, culture: &Culture) 
         s
     };
     if let Number::Decimal(dec) = n {
-        // A decimal keeps its trailing zeros in G without precision: 5.0 stays "5.0".
-        if precision.is_none() {
+        // A decimal keeps its trailing zeros in G without precision: 5.0 stays "5.0"
+        // (G0 drops them, as .NET does).
+        if given.is_none() {
             let text = dec.abs().to_string().replace('.', culture.decimal_separator());
             return sign(&d, &text, culture);
         }
@@ -439,20 +453,6 @@ fn scientific(
     out
 }
 
-/// One element of a custom numeric format section.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Zero,
-    Hash,
-    Point,
-    Comma,
-    Percent,
-    Permille,
-    /// `E+0`, `e-00`, ...: upper case, always show the sign, minimum exponent digits.
-    Exponent(bool, bool, usize),
-    Literal(String),
-}
-
 fn split_sections(format: &str) -> Result<Vec<String>, InvalidFormat> {
     let mut sections = vec![String::new()];
     let mut chars = format.chars();
@@ -482,264 +482,288 @@ fn split_sections(format: &str) -> Result<Vec<String>, InvalidFormat> {
     Ok(sections)
 }
 
-fn parse_section(section: &str) -> Vec<Part> {
-    let chars: Vec<char> = section.chars().collect();
-    let mut parts = Vec::new();
+/// A custom section as .NET's first pass reads it (`NumberToStringFormat`): digit
+/// placeholders are counted outside the exponent's zeros, commas right after the last
+/// integer placeholder (whatever literals lie between) scale by 1000, and one between
+/// placeholders turns grouping on.
+struct Layout {
+    /// Digit placeholders (`0`, `#`) outside the exponent.
+    digit_count: i64,
+    /// Placeholders before the decimal point.
+    decimal_pos: i64,
+    /// Place of the first `0` (counting placeholders), if any.
+    first_zero: Option<i64>,
+    /// Placeholders up to and including the last `0`.
+    last_zero: i64,
+    scientific: bool,
+    grouping: bool,
+    /// Powers of ten: 2 per `%`, 3 per `‰`, -3 per scaling comma.
+    scale_adjust: i64,
+}
+
+/// Is there an exponent at `i` (`E0`, `E+0`, `e-00`...)? The index of its first `0`.
+fn exponent_at(chars: &[char], i: usize) -> Option<usize> {
+    match (chars.get(i + 1), chars.get(i + 2)) {
+        (Some('0'), _) => Some(i + 1),
+        (Some('+' | '-'), Some('0')) => Some(i + 2),
+        _ => None,
+    }
+}
+
+/// The index after a quoted literal or an escape starting at `i`, and the literal's text
+/// (an unclosed quote runs to the end).
+fn skip_literal(chars: &[char], i: usize) -> (usize, &[char]) {
+    match chars[i] {
+        '\\' => ((i + 2).min(chars.len()), chars.get(i + 1..(i + 2).min(chars.len())).unwrap_or(&[])),
+        q => match chars[i + 1..].iter().position(|c| *c == q) {
+            Some(p) => (i + p + 2, &chars[i + 1..i + 1 + p]),
+            None => (chars.len(), &chars[i + 1..]),
+        },
+    }
+}
+
+fn layout(chars: &[char]) -> Layout {
+    let mut l = Layout {
+        digit_count: 0,
+        decimal_pos: -1,
+        first_zero: None,
+        last_zero: 0,
+        scientific: false,
+        grouping: false,
+        scale_adjust: 0,
+    };
+    let (mut comma_pos, mut comma_count) = (-1i64, 0i64);
     let mut i = 0;
     while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '0' => parts.push(Part::Zero),
-            '#' => parts.push(Part::Hash),
-            '.' => parts.push(Part::Point),
-            ',' => parts.push(Part::Comma),
-            '%' => parts.push(Part::Percent),
-            '\u{2030}' => parts.push(Part::Permille),
-            'E' | 'e' => {
-                let mut j = i + 1;
-                let mut plus = false;
-                if matches!(chars.get(j), Some('+') | Some('-')) {
-                    plus = chars[j] == '+';
-                    j += 1;
+        match chars[i] {
+            '#' => l.digit_count += 1,
+            '0' => {
+                l.first_zero.get_or_insert(l.digit_count);
+                l.digit_count += 1;
+                l.last_zero = l.digit_count;
+            }
+            '.' if l.decimal_pos < 0 => l.decimal_pos = l.digit_count,
+            ',' if l.digit_count > 0 && l.decimal_pos < 0 => {
+                if comma_pos >= 0 {
+                    if comma_pos == l.digit_count {
+                        comma_count += 1;
+                        i += 1;
+                        continue;
+                    }
+                    l.grouping = true;
                 }
-                let zeros = chars[j..].iter().take_while(|c| **c == '0').count();
-                if zeros > 0 {
-                    parts.push(Part::Exponent(c == 'E', plus, zeros));
-                    i = j + zeros;
+                (comma_pos, comma_count) = (l.digit_count, 1);
+            }
+            '%' => l.scale_adjust += 2,
+            '\u{2030}' => l.scale_adjust += 3,
+            '\'' | '"' | '\\' => {
+                i = skip_literal(chars, i).0;
+                continue;
+            }
+            'E' | 'e' => {
+                if let Some(zeros) = exponent_at(chars, i) {
+                    l.scientific = true;
+                    i = zeros + chars[zeros..].iter().take_while(|c| **c == '0').count();
                     continue;
                 }
-                parts.push(Part::Literal(c.to_string()));
             }
-            '\\' => {
-                if let Some(next) = chars.get(i + 1) {
-                    parts.push(Part::Literal(next.to_string()));
-                    i += 1;
-                }
-            }
-            '\'' | '"' => {
-                let mut text = String::new();
-                i += 1;
-                while i < chars.len() && chars[i] != c {
-                    text.push(chars[i]);
-                    i += 1;
-                }
-                parts.push(Part::Literal(text));
-            }
-            other => parts.push(Part::Literal(other.to_string())),
+            _ => {}
         }
         i += 1;
     }
-    parts
-}
-
-/// What a custom section asks for.
-struct Layout {
-    int_placeholders: usize,
-    int_zeros: usize,
-    frac_placeholders: usize,
-    frac_zeros: usize,
-    grouping: bool,
-    scale_commas: i64,
-    percent: i64,
-    permille: i64,
-    exponent: Option<(bool, bool, usize)>,
-}
-
-fn layout(parts: &[Part]) -> Layout {
-    let point = parts.iter().position(|p| *p == Part::Point);
-    let exp_at = parts.iter().position(|p| matches!(p, Part::Exponent(..)));
-    let int_end = point.or(exp_at).unwrap_or(parts.len());
-    let is_digit = |p: &Part| matches!(p, Part::Zero | Part::Hash);
-    let int_parts = &parts[..int_end];
-    let int_placeholders = int_parts.iter().filter(|p| is_digit(p)).count();
-    let first_zero = int_parts.iter().filter(|p| is_digit(p)).position(|p| *p == Part::Zero);
-    let int_zeros = first_zero.map_or(0, |z| int_placeholders - z);
-    let frac_parts: &[Part] = match point {
-        Some(pt) => &parts[pt + 1..exp_at.filter(|e| *e > pt).unwrap_or(parts.len())],
-        None => &[],
-    };
-    let frac_digits: Vec<&Part> = frac_parts.iter().filter(|p| is_digit(p)).collect();
-    let frac_placeholders = frac_digits.len();
-    let frac_zeros = frac_digits.iter().rposition(|p| **p == Part::Zero).map_or(0, |z| z + 1);
-    // Commas right after the last integer placeholder scale by 1000; a comma between
-    // placeholders turns grouping on.
-    let last_digit = int_parts.iter().rposition(is_digit);
-    let first_digit = int_parts.iter().position(is_digit);
-    let mut scale_commas = 0;
-    if let Some(last) = last_digit {
-        scale_commas = int_parts[last + 1..].iter().take_while(|p| **p == Part::Comma).count() as i64;
+    if l.decimal_pos < 0 {
+        l.decimal_pos = l.digit_count;
     }
-    let grouping = match (first_digit, last_digit) {
-        (Some(f), Some(l)) => int_parts[f..l].contains(&Part::Comma),
-        _ => false,
-    };
-    Layout {
-        int_placeholders,
-        int_zeros,
-        frac_placeholders,
-        frac_zeros,
-        grouping,
-        scale_commas,
-        percent: parts.iter().filter(|p| **p == Part::Percent).count() as i64,
-        permille: parts.iter().filter(|p| **p == Part::Permille).count() as i64,
-        exponent: exp_at.and_then(|e| match parts[e] {
-            Part::Exponent(upper, plus, zeros) => Some((upper, plus, zeros)),
-            _ => None,
-        }),
+    if comma_pos >= 0 {
+        if comma_pos == l.decimal_pos {
+            l.scale_adjust -= 3 * comma_count;
+        } else {
+            l.grouping = true;
+        }
+    }
+    l
+}
+
+/// The start of section `index` (0 positive, 1 negative, 2 zero) of a custom format, or
+/// the first section when that one is missing or empty (.NET `FindSection`).
+fn find_section(sections: &[String], index: usize) -> usize {
+    match sections.get(index) {
+        Some(s) if !s.is_empty() => index,
+        _ => 0,
     }
 }
 
 fn custom(n: Number, format: &str, culture: &Culture) -> Result<String, InvalidFormat> {
     let sections = split_sections(format)?;
-    if sections.len() > 3 {
-        // .NET ignores sections after the third.
-    }
     // A double shows its first 15 significant digits to custom formats.
-    let base = digits_of(n, Mode::Significant(15));
     let base = match n {
-        Number::Float(_) => base,
+        Number::Float(_) => digits_of(n, Mode::Significant(15)),
         _ => digits_of(n, Mode::Shortest),
     };
-    let pick =
-        |index: usize| -> Option<&str> { sections.get(index).map(String::as_str).filter(|s| !s.is_empty()) };
-    let (mut section, mut explicit_sign) = (sections[0].as_str(), false);
-    if base.negative && !base.is_zero() {
-        if let Some(s) = pick(1) {
-            section = s;
-            explicit_sign = true;
-        }
-    } else if base.is_zero() {
-        if let Some(s) = pick(2) {
-            section = s;
-        }
-    }
-    let (text, rounded_zero) = render(&base, section, culture);
-    if rounded_zero && !base.is_zero() && sections.len() >= 3 {
-        // The value rounds to zero: .NET then uses the zero section.
-        if let Some(zero) = pick(2) {
-            return Ok(render(&Digits { negative: false, digits: Vec::new(), scale: 0 }, zero, culture).0);
-        }
-    }
-    if base.negative && !explicit_sign && !rounded_zero {
-        return Ok(format!("{}{text}", culture.negative_sign()));
-    }
-    Ok(text)
-}
-
-/// Renders one section; also says whether the value rounded to zero.
-fn render(value: &Digits, section: &str, culture: &Culture) -> (String, bool) {
-    let parts = parse_section(section);
-    let l = layout(&parts);
-    let mut d = value.clone();
-    if !d.is_zero() {
-        d.scale += 2 * l.percent + 3 * l.permille - 3 * l.scale_commas;
-    }
-    let mut exponent = 0i64;
-    if l.exponent.is_some() {
+    let mut section = find_section(
+        &sections,
+        if base.is_zero() {
+            2
+        } else if base.negative {
+            1
+        } else {
+            0
+        },
+    );
+    // The value rounded for one section is what the zero section, if .NET moves there, sees.
+    let mut d = base.clone();
+    loop {
+        let chars: Vec<char> = sections[section].chars().collect();
+        let l = layout(&chars);
         if !d.is_zero() {
-            let int_digits = l.int_placeholders.max(1) as i64;
-            exponent = d.scale - int_digits;
-            d.scale = int_digits;
-        }
-        d.round_to(d.scale + l.frac_placeholders as i64);
-        if d.scale > l.int_placeholders.max(1) as i64 && !d.is_zero() {
-            // Rounding carried into a new digit (9.99E0 → 10.0E0): renormalize.
-            exponent += 1;
-            d.scale -= 1;
-        }
-    } else {
-        d.round_decimals(l.frac_placeholders as i64);
-    }
-    let rounded_zero = d.is_zero();
-    let mut int = d.integer_part();
-    while int.len() < l.int_zeros {
-        int.insert(0, '0');
-    }
-    // Integer digits fill the integer placeholders from the right; the first placeholder
-    // takes every extra digit. Group separators follow digits by their place.
-    let sizes = culture.group_sizes();
-    let int_chars: Vec<char> = int.chars().collect();
-    let len = int_chars.len();
-    let separator_after = |index: usize| -> bool {
-        if !l.grouping || sizes.is_empty() {
-            return false;
-        }
-        let right = len - index - 1;
-        let mut boundary = 0;
-        let mut i = 0;
-        while boundary < right {
-            let size = sizes[i.min(sizes.len() - 1)];
-            if size == 0 {
-                return false;
-            }
-            boundary += size;
-            i += 1;
-        }
-        boundary == right && right > 0
-    };
-    let push_int = |out: &mut String, from: usize, to: usize| {
-        for (i, c) in int_chars.iter().enumerate().take(to).skip(from) {
-            out.push(*c);
-            if separator_after(i) {
-                out.push_str(culture.group_separator());
-            }
-        }
-    };
-    let mut frac: Vec<char> = d.fraction_part(l.frac_placeholders).chars().collect();
-    while frac.len() > l.frac_zeros && frac.last() == Some(&'0') {
-        frac.pop();
-    }
-    let mut out = String::new();
-    let mut int_index = 0; // integer placeholders seen
-    let mut after_point = false;
-    let mut frac_index = 0;
-    let mut exponent_done = false;
-    let k = l.int_placeholders;
-    for part in &parts {
-        match part {
-            Part::Zero | Part::Hash if !after_point => {
-                // Placeholder int_index (of k) shows digits [from, to).
-                let to = (len + int_index + 1).saturating_sub(k).min(len);
-                let from = if int_index == 0 { 0 } else { (len + int_index).saturating_sub(k).min(len) };
-                push_int(&mut out, from, to);
-                int_index += 1;
-            }
-            Part::Zero | Part::Hash => {
-                if let Some(c) = frac.get(frac_index) {
-                    out.push(*c);
-                }
-                frac_index += 1;
-            }
-            Part::Point => {
-                if k == 0 && !after_point {
-                    push_int(&mut out, 0, len);
-                }
-                if !after_point && !frac.is_empty() {
-                    out.push_str(culture.decimal_separator());
-                }
-                after_point = true;
-            }
-            Part::Comma => {}
-            Part::Percent => out.push_str(culture.percent_symbol()),
-            Part::Permille => out.push_str(culture.permille_symbol()),
-            Part::Exponent(upper, plus, zeros) => {
-                if exponent_done {
+            d.scale += l.scale_adjust;
+            let keep = if l.scientific { l.digit_count } else { d.scale + l.digit_count - l.decimal_pos };
+            d.round_to(keep);
+            if d.is_zero() {
+                let zero = find_section(&sections, 2);
+                if zero != section {
+                    section = zero;
                     continue;
                 }
-                exponent_done = true;
-                out.push(if *upper { 'E' } else { 'e' });
-                if exponent < 0 {
-                    out.push_str(culture.negative_sign());
-                } else if *plus {
-                    out.push_str(culture.positive_sign());
-                }
-                out.push_str(&format!("{:0w$}", exponent.unsigned_abs(), w = *zeros));
-                after_point = true;
             }
-            Part::Literal(s) => out.push_str(s),
+        }
+        // The sign goes first, unless a negative section took its place; a value that
+        // rounded to zero has none (.NET Framework; .NET Core writes "-0").
+        let sign = base.negative && section == 0 && !d.is_zero();
+        let body = render(&d, &chars, &l, culture);
+        return Ok(if sign { format!("{}{body}", culture.negative_sign()) } else { body });
+    }
+}
+
+/// The places (digits to the right of a separator) where group separators go.
+fn group_places(culture: &Culture, up_to: i64) -> Vec<i64> {
+    let sizes = culture.group_sizes();
+    let mut places = Vec::new();
+    let mut place = 0i64;
+    for i in 0.. {
+        let size = sizes.get(i.min(sizes.len().saturating_sub(1))).copied().unwrap_or(0) as i64;
+        if size == 0 || place + size > up_to.max(0) {
+            break;
+        }
+        place += size;
+        places.push(place);
+        if i > 64 {
+            break;
         }
     }
-    (out, rounded_zero)
+    places
+}
+
+/// .NET's second pass: the section's characters with the digits put in place.
+fn render(d: &Digits, chars: &[char], l: &Layout, culture: &Culture) -> String {
+    let first_digit = l.first_zero.map_or(0, |f| if f < l.decimal_pos { l.decimal_pos - f } else { 0 });
+    let last_digit = if l.last_zero > l.decimal_pos { l.decimal_pos - l.last_zero } else { 0 };
+    let (mut dig_pos, mut adjust) =
+        if l.scientific { (l.decimal_pos, 0) } else { (d.scale.max(l.decimal_pos), d.scale - l.decimal_pos) };
+    let groups = if l.grouping { group_places(culture, dig_pos) } else { Vec::new() };
+    let mut digits = d.digits.iter().copied();
+    let mut next = digits.next();
+    let mut out = String::new();
+    let mut decimal_written = false;
+    let mut scientific = l.scientific;
+    let push_digit = |out: &mut String, c: char, place: i64| {
+        out.push(c);
+        if place > 1 && groups.contains(&(place - 1)) {
+            out.push_str(culture.group_separator());
+        }
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let ch = chars[i];
+        if adjust > 0 && matches!(ch, '#' | '0' | '.') {
+            while adjust > 0 {
+                let c = next.map_or('0', char::from);
+                next = if next.is_some() { digits.next() } else { None };
+                push_digit(&mut out, c, dig_pos);
+                dig_pos -= 1;
+                adjust -= 1;
+            }
+        }
+        match ch {
+            '#' | '0' => {
+                let c = if adjust < 0 {
+                    adjust += 1;
+                    (dig_pos <= first_digit).then_some('0')
+                } else if let Some(digit) = next {
+                    next = digits.next();
+                    Some(char::from(digit))
+                } else {
+                    (dig_pos > last_digit).then_some('0')
+                };
+                if let Some(c) = c {
+                    push_digit(&mut out, c, dig_pos);
+                }
+                dig_pos -= 1;
+            }
+            '.' => {
+                if dig_pos == 0
+                    && !decimal_written
+                    && (last_digit < 0 || (l.decimal_pos < l.digit_count && next.is_some()))
+                {
+                    out.push_str(culture.decimal_separator());
+                    decimal_written = true;
+                }
+            }
+            '\u{2030}' => out.push_str(culture.permille_symbol()),
+            '%' => out.push_str(culture.percent_symbol()),
+            ',' => {}
+            '\'' | '"' => {
+                let (end, text) = skip_literal(chars, i);
+                out.extend(text.iter());
+                i = end;
+                continue;
+            }
+            '\\' => {
+                if let Some(c) = chars.get(i + 1) {
+                    out.push(*c);
+                }
+                i += 2;
+                continue;
+            }
+            'E' | 'e' => match exponent_at(chars, i) {
+                Some(zeros) if scientific => {
+                    let plus = chars[i + 1] == '+';
+                    let width = chars[zeros..].iter().take_while(|c| **c == '0').count();
+                    let exponent = if d.is_zero() { 0 } else { d.scale - l.decimal_pos };
+                    out.push(ch);
+                    if exponent < 0 {
+                        out.push_str(culture.negative_sign());
+                    } else if plus {
+                        out.push_str(culture.positive_sign());
+                    }
+                    out.push_str(&format!("{:0w$}", exponent.unsigned_abs(), w = width.min(10)));
+                    scientific = false;
+                    i = zeros + width;
+                    continue;
+                }
+                _ if scientific => out.push(ch),
+                _ => {
+                    // No longer an exponent (one was written): the letter, its sign and
+                    // zeros are text.
+                    out.push(ch);
+                    let mut j = i + 1;
+                    if matches!(chars.get(j), Some('+' | '-')) {
+                        out.push(chars[j]);
+                        j += 1;
+                    }
+                    while chars.get(j) == Some(&'0') {
+                        out.push('0');
+                        j += 1;
+                    }
+                    i = j;
+                    continue;
+                }
+            },
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -797,6 +821,11 @@ mod tests {
             (F(0.1 + 0.2), "R", "", "0.30000000000000004"),
             (F(1.5e300), "R", "", "1.5E+300"),
             (F(1.5), "R", "de-DE", "1,5"),
+            // .NET: R is for doubles only; G0 drops a decimal's trailing zeros, G keeps them.
+            (I(62), "R", "", "<invalid>"),
+            (I(-1), "r", "en-US", "<invalid>"),
+            (dec("2.50"), "G0", "", "2.5"),
+            (dec("2.50"), "G", "", "2.50"),
             (I(255), "X", "", "FF"),
             (I(255), "x4", "", "00ff"),
             (I(-1), "X", "", "FFFFFFFFFFFFFFFF"),

@@ -114,10 +114,17 @@ fn is_sep(rest: &str, sep: &str) -> Option<usize> {
     None
 }
 
+/// White space to .NET's number parser.
+fn is_dotnet_white(c: char) -> bool {
+    matches!(c, '\t'..='\r' | ' ')
+}
+
 /// What a culture-aware number parse may accept.
 #[derive(Clone, Copy)]
 struct Styles {
     exponent: bool,
+    /// A sign after the number (`'200-'`): `float()` and `decimal()` take it, `int()` does not.
+    trailing_sign: bool,
 }
 
 /// Reads a number as .NET's `Double.Parse` / `Decimal.Parse` do with leading and
@@ -130,8 +137,23 @@ enum Parsed {
     Infinity(bool),
 }
 
+impl Parsed {
+    fn to_f64(&self) -> Option<f64> {
+        match self {
+            Parsed::NaN => Some(f64::NAN),
+            Parsed::Infinity(negative) => Some(if *negative { f64::NEG_INFINITY } else { f64::INFINITY }),
+            Parsed::Number { negative, text } => {
+                let value: f64 = text.parse().ok()?;
+                Some(if *negative { -value } else { value })
+            }
+        }
+    }
+}
+
 fn parse_number(text: &str, culture: &Culture, styles: Styles) -> Option<Parsed> {
-    let t = text.trim_matches(|c: char| c.is_whitespace());
+    // .NET's number parser knows only ASCII white space (tab to carriage return, and the
+    // space): a leading no-break space is not white space to it.
+    let t = text.trim_matches(is_dotnet_white);
     if t.is_empty() {
         return None;
     }
@@ -204,14 +226,14 @@ fn parse_number(text: &str, culture: &Culture, styles: Styles) -> Option<Parsed>
             rest = &body[digits..];
         }
     }
-    if !signed {
+    if !signed && styles.trailing_sign {
         if let Some(n) = minus(rest) {
             (negative, rest) = (true, &rest[n..]);
         } else if let Some(n) = plus(rest) {
             rest = &rest[n..];
         }
     }
-    if !rest.trim().is_empty() {
+    if !rest.trim_matches(is_dotnet_white).is_empty() {
         return None;
     }
     let int = if int.is_empty() { "0".to_string() } else { int };
@@ -222,20 +244,13 @@ fn parse_number(text: &str, culture: &Culture, styles: Styles) -> Option<Parsed>
 /// Reads a double in a culture (.NET `Double.Parse` with `NumberStyles.Float |
 /// AllowThousands`, plus the trailing sign the service accepts).
 pub(crate) fn parse_float(text: &str, culture: &Culture) -> Option<f64> {
-    match parse_number(text, culture, Styles { exponent: true })? {
-        Parsed::NaN => Some(f64::NAN),
-        Parsed::Infinity(negative) => Some(if negative { f64::NEG_INFINITY } else { f64::INFINITY }),
-        Parsed::Number { negative, text } => {
-            let value: f64 = text.parse().ok()?;
-            Some(if negative { -value } else { value })
-        }
-    }
+    parse_number(text, culture, Styles { exponent: true, trailing_sign: true })?.to_f64()
 }
 
 /// Reads a .NET decimal (`Decimal.Parse` with `NumberStyles.Number`: no exponent); digits
 /// past 28 decimal places are rounded, a value past the decimal range fails.
 pub(crate) fn parse_decimal(text: &str, culture: &Culture) -> Option<Decimal> {
-    match parse_number(text, culture, Styles { exponent: false })? {
+    match parse_number(text, culture, Styles { exponent: false, trailing_sign: true })? {
         Parsed::Number { negative, text } => {
             let value = text.parse::<Decimal>().ok().or_else(|| {
                 // Too many fraction digits for 96 bits: round them away.
@@ -248,13 +263,6 @@ pub(crate) fn parse_decimal(text: &str, culture: &Culture) -> Option<Decimal> {
         }
         _ => None,
     }
-}
-
-/// Parses a number the way .NET's `double.Parse(text, NumberStyles.Float |
-/// NumberStyles.AllowThousands, CultureInfo.InvariantCulture)` does, plus the trailing
-/// sign the service accepts.
-pub(crate) fn parse_invariant_float(text: &str) -> Option<f64> {
-    parse_float(text, &Culture::invariant())
 }
 
 fn could_not_parse(args: &Args<'_>, what: &str) -> crate::Error {
@@ -294,16 +302,18 @@ fn decimal(_: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     }
 }
 
+/// `isFloat` takes a string only, as its signature says: `isFloat(1.5)` is a type error.
 fn is_float(_: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
+    let text = args.str(0)?;
     let culture = culture_arg(&args, 1, Culture::invariant)?;
-    Ok(Value::Bool(parse_float(&args.text(0), &culture).is_some()))
+    Ok(Value::Bool(parse_float(text, &culture).is_some()))
 }
 
 /// An optional sign and digits that fit in 64 bits (.NET `long.TryParse` with
 /// `NumberStyles.Integer`).
 fn is_int(_: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     let text = args.text(0);
-    let t = text.trim();
+    let t = text.trim_matches(is_dotnet_white);
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
     let ok = !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) && t.parse::<i64>().is_ok();
     Ok(Value::Bool(ok))
@@ -335,39 +345,11 @@ fn format_number(call: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
     Ok(Value::string(text))
 }
 
+/// `int()`: the service reads a string as a double (.NET `Double.Parse` with
+/// `NumberStyles.Float | AllowThousands` in the invariant culture: no trailing sign) and
+/// takes it only if it is a whole number within 64 bits; a number must be whole too.
 fn int(_: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
-    let value = match args.value(0) {
-        Value::Int(i) => return Ok(Value::Int(*i)),
-        Value::Float(f) => *f,
-        Value::Decimal(d) => {
-            return d.trunc().to_i64().map(Value::Int).ok_or_else(|| {
-                args.invalid(
-                    0,
-                    format!("was invoked with a parameter that is not valid. Could not parse {d} as int."),
-                )
-            })
-        }
-        Value::String(s) => {
-            let parsed = s
-                .trim()
-                .strip_suffix(['+', '-'])
-                .map_or_else(|| parse_invariant_float(s), |_| None)
-                .filter(|_| !s.contains(','));
-            match parsed {
-                Some(f) => f,
-                None => {
-                    return Err(args.invalid(
-                        0,
-                        format!(
-                            "was invoked with a parameter that is not valid. Could not parse {s} as int."
-                        ),
-                    ))
-                }
-            }
-        }
-        _ => return Err(args.type_error(0, "a string or a number")),
-    };
-    double_to_int(value).map(Value::Int).ok_or_else(|| {
+    let refuse = || {
         args.invalid(
             0,
             format!(
@@ -375,18 +357,31 @@ fn int(_: &mut Call<'_, '_>, args: Args<'_>) -> Result<Value> {
                 args.text(0)
             ),
         )
-    })
+    };
+    let value = match args.value(0) {
+        Value::Int(i) => return Ok(Value::Int(*i)),
+        Value::Float(f) => *f,
+        Value::Decimal(d) => {
+            return (d.fract().is_zero()).then(|| d.to_i64()).flatten().map(Value::Int).ok_or_else(refuse)
+        }
+        Value::String(s) => {
+            parse_number(s, &Culture::invariant(), Styles { exponent: true, trailing_sign: false })
+                .and_then(|parsed| parsed.to_f64())
+                .ok_or_else(refuse)?
+        }
+        _ => return Err(args.type_error(0, "a string or a number")),
+    };
+    double_to_int(value).map(Value::Int).ok_or_else(refuse)
 }
 
-/// Converts a double to an integer as the service does: truncating, NaN becoming the
-/// smallest integer, and values outside the 64-bit range failing.
+/// Converts a double to an integer as the service does: NaN becomes the smallest integer;
+/// a fraction (`int(1.5)`) and values outside the 64-bit range fail.
 pub(crate) fn double_to_int(f: f64) -> Option<i64> {
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
     if f.is_nan() {
         return Some(i64::MIN);
     }
-    let t = f.trunc();
-    (-TWO_63..TWO_63).contains(&t).then_some(t as i64)
+    (f.fract() == 0.0 && (-TWO_63..TWO_63).contains(&f)).then_some(f as i64)
 }
 
 #[cfg(test)]
@@ -406,6 +401,12 @@ mod tests {
             ("int('nan')", "-9223372036854775808"),
             ("int('100000000000000010')", "100000000000000016"),
             ("int('-9223372036854775809')", "-9223372036854775808"),
+            ("int('  +1,000 ')", "1000"),
+            ("int('1e3')", "1000"),
+            ("int(decimal('12.0'))", "12"),
+            ("formatNumber(4586802, 'E3', 'en-US')", "\"4.587E+006\""),
+            ("formatNumber(-779191862, 'E')", "\"-7.791919E+008\""),
+            ("formatNumber(decimal('2.5'), 'e0')", "\"3e+000\""),
             ("float('10,000.333')", "10000.333"),
             ("float('12,3,4,5678')", "12345678.0"),
             ("float('1234567,8+')", "12345678.0"),
@@ -468,6 +469,12 @@ mod tests {
             ("int('(200)')", "Could not parse"),
             ("int('9223372036854775807')", "Could not parse"),
             ("int('3e50')", "Could not parse"),
+            ("int('1.5')", "Could not parse 1.5 as int"),
+            ("int(1.5)", "Could not parse 1.5 as int"),
+            ("int('3e-50')", "Could not parse"),
+            ("int(100000.000009)", "Could not parse"),
+            ("int(decimal('1.5'))", "Could not parse"),
+            ("isFloat(1.5)", "expects its first parameter"),
             ("float('(200)')", "Could not parse"),
             ("float('inf')", "Could not parse"),
             ("float('Infinity')", "Could not parse"),

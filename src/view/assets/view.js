@@ -93,7 +93,8 @@
     succeeded: ['✓', 'Succeeded'], failed: ['✗', 'Failed'], skipped: ['↷', 'Skipped'],
     timedout: ['⌛', 'TimedOut'], cancelled: ['⊘', 'Cancelled'], running: ['◷', 'Running'],
     waiting: ['◷', 'Waiting'], paused: ['⏸', 'Paused'], ignored: ['↷', 'Ignored'],
-    notrun: ['–', 'Not run'], notrecorded: ['?', 'Not recorded']
+    notrun: ['–', 'Not run'], notrecorded: ['?', 'Not recorded'],
+    passed: ['✓', 'Passed'], reached: ['✓', 'Reached'], notreached: ['○', 'Not reached']
   };
   function statusKey(s) { return lower(s || 'notrun').replace(/[^a-z]/g, ''); }
   function statusOf(s) {
@@ -274,6 +275,10 @@
 
   // What a node shows now: its record, or the repetition of the chosen iterations.
   RunView.prototype.state = function (node) {
+    if (this.coverage) {
+      var runs = node.isTrigger ? 1 : (member(this.coverage.actions || {}, node.name) || 0);
+      return { status: runs ? 'Reached' : 'Not reached', rec: null, runs: runs };
+    }
     if (node.isTrigger) {
       var t = this.record.trigger || {};
       return { status: t.status || 'Succeeded', rec: t, ms: span(t) };
@@ -296,10 +301,9 @@
 
   RunView.prototype.metaText = function (node, st) {
     var parts = [];
-    var cov = this.coverage;
-    if (cov && !node.isTrigger) {
-      var n = member(cov.actions || {}, node.name) || 0;
-      return n ? 'reached in ' + plural(n, 'run') : 'not reached';
+    if (this.coverage) {
+      if (node.isTrigger) return 'starts every run';
+      return st.runs ? 'reached in ' + plural(st.runs, 'run') : 'not reached';
     }
     parts.push(statusOf(st.status).word);
     var rec = st.rec;
@@ -324,14 +328,14 @@
     var st = this.state(node);
     var s = statusOf(st.status);
     var cls = 'node' + (node.branches && node.branches.length ? ' head' : '') + (node.isTrigger ? ' trigger' : '') + ' st-' + s.key;
-    if (this.coverage && !node.isTrigger) cls += (member(this.coverage.actions || {}, node.name) ? ' cov-reached' : ' cov-missed');
+    if (this.coverage && !node.isTrigger) cls += st.runs ? ' cov-reached' : ' cov-missed';
     if (this.selected === node) cls += ' selected';
     e.button.className = cls;
     e.button.setAttribute('data-status', s.word);
     e.icon.textContent = s.icon;
     var meta = this.metaText(node, st);
     e.meta.textContent = meta;
-    e.button.setAttribute('aria-label', node.name + ': ' + (this.coverage && !node.isTrigger ? meta : s.word + (meta ? ', ' + meta : '')) + (node.type ? ' (' + node.type + ')' : ''));
+    e.button.setAttribute('aria-label', node.name + ': ' + (this.coverage ? meta : s.word + (meta ? ', ' + meta : '')) + (node.type ? ' (' + node.type + ')' : ''));
   };
 
   RunView.prototype.paintAll = function () {
@@ -388,7 +392,7 @@
       button.addEventListener('click', function () { self.open(n); });
       canvas.appendChild(button);
       self.elements[lower(n.isTrigger ? '\u0000trigger' : n.name)] = { button: button, icon: icon, meta: meta };
-      if (n.isLoop) canvas.appendChild(self.loopBar(n));
+      if (n.isLoop && !self.coverage) canvas.appendChild(self.loopBar(n));
       (n.branches || []).forEach(function (b) {
         var branch = el('div', { class: 'branch', 'data-branch': b.key, 'data-owner': n.name, style: box(b.x, b.y, b.w, b.h) });
         if (b.label !== null && b.label !== undefined) {
@@ -443,7 +447,13 @@
     var self = this;
     this.edges.forEach(function (e) {
       var went;
-      if (self.coverage && !e.from.isTrigger && e.statuses) {
+      if (self.coverage && e.from.isTrigger) {
+        went = self.state(e.to).runs > 0;
+        e.path.setAttribute('class', 'edge' + (went ? '' : ' missed'));
+        e.path.setAttribute('data-went', went ? 'true' : 'false');
+        return;
+      }
+      if (self.coverage && e.statuses) {
         went = (self.coverage.runAfter || []).filter(function (c) {
           return lower(c.from) === lower(e.from.name) && lower(c.to) === lower(e.to.name) && c.runs > 0;
         }).map(function (c) { return c.status; });
@@ -774,9 +784,15 @@
     var c = data.cases.filter(function (x) { return x.run === runIndex; })[0];
     if (!c) return;
     var box = el('div', { class: 'top', style: 'padding:0 20px 10px;background:var(--panel)' },
-      el('p', null, el('strong', { text: 'Case: ' }), c.file + ' › ' + c.name + ' ', badge(c.passed ? 'Succeeded' : 'Failed'), c.passed ? ' passed' : ' failed'));
+      el('p', null, el('strong', { text: 'Case: ' }), c.file + ' › ' + c.name + ' ', caseBadge(c.passed)));
     if (c.failures.length) box.appendChild(failureList(c.failures));
     app.appendChild(box);
+  }
+
+  function caseBadge(passed) {
+    var b = badge(passed ? 'Passed' : 'Failed');
+    b.className = 'badge st-' + (passed ? 'succeeded' : 'failed');
+    return b;
   }
 
   function failureList(list) {
@@ -792,7 +808,7 @@
     var failed = cases.filter(function (c) { return !c.passed; }).length;
     var total = cases.reduce(function (s, c) { return s + (c.durationMs || 0); }, 0);
     var header = el('header', { class: 'top' },
-      el('h1', null, data.title + ' ', badge(failed ? 'Failed' : 'Succeeded')),
+      el('h1', null, data.title + ' ', caseBadge(!failed)),
       el('div', { class: 'meta' }, el('span', { 'data-part': 'summary', text: (cases.length - failed) + ' passed, ' + failed + ' failed' }), el('span', { text: plural(cases.length, 'case') }), el('span', { text: human(total) + ' of runs' }), el('span', { text: data.generator })));
     app.appendChild(header);
     var main = el('main', { class: 'report' });
@@ -803,7 +819,7 @@
       if (c.failures.length) details.appendChild(failureList(c.failures));
       (c.notes || []).forEach(function (n) { details.appendChild(el('div', { class: 'keys', text: n })); });
       body.appendChild(el('tr', { 'data-case': String(i), 'data-passed': c.passed ? 'true' : 'false' },
-        el('td', null, badge(c.passed ? 'Succeeded' : 'Failed'), el('span', { class: 'sr-only', text: c.passed ? ' passed' : ' failed' })),
+        el('td', null, caseBadge(c.passed)),
         el('td', null, el('div', { text: c.name }), el('div', { class: 'keys', text: c.file })),
         el('td', { text: human(c.durationMs) }), details, el('td', null, link)));
     });

@@ -1,0 +1,573 @@
+//! The pages of `flowexpr view`, `run --html` and `test --html`, opened in a real headless
+//! Chromium (see `browser.rs`): the graph's nodes, statuses and edges against the run record
+//! and the definition, clicks and keys as a user gives them, loops stepped through, the test
+//! report's cases and their runs, the coverage overlay, a large run. Screenshots are kept
+//! under `target/tmp/view/`. Without Chromium these tests print why and skip.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+
+use crate::browser::Browser;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where pages and screenshots of these tests go (kept after the run, as artefacts).
+fn artefacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("view");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+fn flowexpr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowexpr"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap_or_else(|| panic!("not UTF-8: {}", p.display()))
+}
+
+const FLOW: &str = "examples/reconciliation/flow.json";
+
+fn definition() -> Value {
+    let flow = read_json(&root().join(FLOW));
+    flow.get("definition").cloned().unwrap_or(flow)
+}
+
+/// Every (from, to, statuses) runAfter edge of a definition, nested actions included.
+fn expected_edges(actions: &Value, out: &mut BTreeSet<(String, String, String)>) {
+    let Some(map) = actions.as_object() else { return };
+    for (name, action) in map {
+        if let Some(after) = action["runAfter"].as_object() {
+            for (from, statuses) in after {
+                let list: Vec<&str> =
+                    statuses.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                out.insert((from.clone(), name.clone(), list.join(",")));
+            }
+        }
+        expected_edges(&action["actions"], out);
+        expected_edges(&action["else"]["actions"], out);
+        expected_edges(&action["default"]["actions"], out);
+        if let Some(cases) = action["cases"].as_object() {
+            cases.values().for_each(|c| expected_edges(&c["actions"], out));
+        }
+    }
+}
+
+/// The action nodes the page drew: name → status shown.
+fn drawn_nodes(b: &mut Browser) -> Vec<(String, String)> {
+    let v = b.eval("[...document.querySelectorAll('.canvas button.node[data-action]')].map(n => [n.dataset.action, n.dataset.status])");
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (p[0].as_str().unwrap_or_default().to_string(), p[1].as_str().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+/// The graph shows every action of the record with its status, and every runAfter edge of
+/// the definition with its statuses.
+fn check_graph(b: &mut Browser, record: &Value) {
+    let nodes = drawn_nodes(b);
+    let actions = record["actions"].as_object().unwrap_or_else(|| panic!("no actions in the record"));
+    assert_eq!(nodes.len(), actions.len(), "{nodes:?}");
+    for (name, action) in actions {
+        let shown = nodes.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str());
+        assert_eq!(shown, action["status"].as_str(), "the status of {name}");
+    }
+    let mut expected = BTreeSet::new();
+    expected_edges(&definition()["actions"], &mut expected);
+    let labels = b.eval("[...document.querySelectorAll('.canvas .edge-label')].map(l => [l.dataset.from, l.dataset.to, l.dataset.statuses])");
+    let drawn: BTreeSet<(String, String, String)> = labels
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            (
+                l[0].as_str().unwrap_or_default().into(),
+                l[1].as_str().unwrap_or_default().into(),
+                l[2].as_str().unwrap_or_default().into(),
+            )
+        })
+        .collect();
+    assert_eq!(drawn, expected, "runAfter edges and their statuses");
+    let paths =
+        b.eval("document.querySelectorAll('svg.edges path.edge').length").as_u64().unwrap_or_default();
+    // One path per labelled edge, and one from the trigger to the first action.
+    assert_eq!(paths as usize, expected.len() + 1);
+    assert_eq!(
+        b.eval("(() => { const p = document.querySelector('path.edge[data-from=\"Nightly\"]'); return p && p.dataset.to; })()"),
+        json!("Initialize_batches_posted")
+    );
+}
+
+/// The page box of a node (left, top, right, bottom).
+fn rect(b: &mut Browser, selector: &str) -> [f64; 4] {
+    let v = b.eval(&format!(
+        "(() => {{ const r = document.querySelector({}).getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.right + scrollX, r.bottom + scrollY]; }})()",
+        Value::from(selector)
+    ));
+    [0, 1, 2, 3].map(|i| v[i].as_f64().unwrap_or_else(|| panic!("no box for {selector}: {v}")))
+}
+
+fn node(name: &str) -> String {
+    format!(".canvas button.node[data-action=\"{name}\"]")
+}
+
+fn finish(b: &mut Browser, name: &str) {
+    let shot = artefacts().join(format!("{name}.png"));
+    b.screenshot(&shot);
+    let ms = b.eval("document.documentElement.dataset.renderMs");
+    eprintln!(
+        "{name}: first render {} ms in Chromium; screenshot {}",
+        ms.as_str().unwrap_or("?"),
+        shot.display()
+    );
+    assert!(b.requests_elsewhere().is_empty(), "the page reached out: {:?}", b.requests_elsewhere());
+    assert!(b.errors().is_empty(), "the page failed: {:?}", b.errors());
+}
+
+fn details_title(b: &mut Browser) -> String {
+    b.text("#details-title").unwrap_or_default()
+}
+
+#[test]
+fn the_reconciliation_run_is_drawn_as_the_designer_lays_it_out() {
+    let Some(mut b) = Browser::launch("run") else { return };
+    let dir = artefacts();
+    let record_path = dir.join("reconciliation-run.json");
+    let page = dir.join("reconciliation-run.html");
+    let out = flowexpr(&["run", FLOW, "--demo-server", "--out", path_str(&record_path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = flowexpr(&["view", path_str(&record_path), "--flow", FLOW, "-o", path_str(&page)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("wrote the run view"), "{}", text(&out.stderr));
+    let record = read_json(&record_path);
+    b.open(&page);
+    check_graph(&mut b, &record);
+
+    // Nested: the Try scope holds its actions; parallel branches sit side by side.
+    let try_box = rect(&mut b, ".scope[data-scope=\"Try\"]");
+    let token = rect(&mut b, &node("Get_Token"));
+    assert!(try_box[0] < token[0] && try_box[1] < token[1] && token[2] < try_box[2] && token[3] < try_box[3]);
+    let crm = rect(&mut b, &node("Get_CRM_Records"));
+    assert_eq!(token[1], crm[1], "the two fetches run in parallel: one row");
+    assert!(token[2] <= crm[0] || crm[2] <= token[0]);
+    let (catch, summary) = (rect(&mut b, ".scope[data-scope=\"Catch\"]"), rect(&mut b, &node("Summary")));
+    assert_eq!(catch[1], summary[1], "Catch and Summary both run after Try: side by side");
+    let transactions = rect(&mut b, &node("Get_Transactions"));
+    assert!(token[3] < transactions[1], "top to bottom along runAfter");
+    let switch = b.eval("[...document.querySelectorAll('.branch[data-owner=\"Switch_On_Status\"]')].map(x => x.dataset.branch)");
+    assert_eq!(switch, json!(["Rate_Limited", "Unauthorized", "Server_Error", "default"]));
+
+    // A click shows the action's outputs, exactly as the record has them.
+    b.click(&node("Get_Token"));
+    assert!(details_title(&mut b).starts_with("Get_Token"));
+    let outputs: Value =
+        serde_json::from_str(&b.text("#details [data-part=outputs]").unwrap_or_default()).unwrap_or_default();
+    assert_eq!(outputs, record["actions"]["Get_Token"]["outputs"]);
+
+    // The keyboard: arrows move between actions, Enter opens one, Escape closes it.
+    b.eval("document.querySelector('button.node[data-trigger]').focus()");
+    b.key("ArrowDown");
+    assert_eq!(b.eval("document.activeElement.dataset.action"), json!("Initialize_batches_posted"));
+    b.key("Enter");
+    assert!(details_title(&mut b).starts_with("Initialize_batches_posted"), "{}", details_title(&mut b));
+    b.key("Escape");
+    assert_eq!(b.eval("document.getElementById('details').hidden"), json!(true));
+    assert_eq!(b.eval("document.activeElement.dataset.action"), json!("Initialize_batches_posted"));
+
+    // Stepping through the loop: each iteration's own status and attempts.
+    let reps = record["actions"]["Post_Batch"]["repetitions"].clone();
+    b.click("[aria-label=\"Next iteration of Post_Batches\"]");
+    let meta = b.text(&format!("{} .n-meta", node("Post_Batch"))).unwrap_or_default();
+    assert!(meta.contains("iteration 1"), "{meta}");
+    let shown =
+        b.eval(&format!("document.querySelector({}).dataset.status", Value::from(node("Post_Batch"))));
+    assert_eq!(shown, reps[0]["status"]);
+    b.eval(&format!("document.querySelector({}).focus()", Value::from(node("Post_Batch"))));
+    b.key("]");
+    let meta = b.text(&format!("{} .n-meta", node("Post_Batch"))).unwrap_or_default();
+    assert!(meta.contains("iteration 2"), "{meta}");
+    assert_eq!(b.text("[data-loop=\"Post_Batches\"] .loop-pos").as_deref(), Some("iteration 2 of 2"));
+    b.key("Enter");
+    let rows = b.eval("document.querySelectorAll('#details [data-part=attempts] tbody tr').length");
+    assert_eq!(rows.as_u64(), reps[1]["attempts"].as_array().map(|a| a.len() as u64));
+    assert!(b.text("#details dl").unwrap_or_default().contains("Post_Batches 2"));
+    b.key("Escape");
+    b.click("[aria-label=\"All iterations of Post_Batches\"]");
+    // The README's picture: the top of the run with the paged fetch's details open.
+    b.eval("scrollTo(0, 0); document.querySelector('.graph-wrap').scrollTo(0, 0)");
+    b.eval(&format!("document.querySelector({}).click()", Value::from(node("Get_Transactions"))));
+    b.screenshot_window(&artefacts().join("readme.png"), 0.8);
+    finish(&mut b, "reconciliation-run");
+}
+
+/// The mocks and parameters of the reconciliation suite's tracker-outage case, as files.
+fn tracker_outage_inputs(dir: &Path) -> (PathBuf, PathBuf, String) {
+    let suite = read_json(&root().join("examples/reconciliation/reconciliation.flowtest.json"));
+    let case = suite["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"].as_str().is_some_and(|n| n.contains("tracker outage")))
+        .cloned()
+        .unwrap_or_else(|| panic!("no tracker-outage case"));
+    let mut mocks = suite["mocks"].clone();
+    let mut http: Vec<Value> = case["mocks"]["http"].as_array().cloned().unwrap_or_default();
+    http.extend(mocks["http"].as_array().cloned().unwrap_or_default());
+    mocks["http"] = Value::from(http);
+    let (m, p) = (dir.join("outage-mocks.json"), dir.join("outage-parameters.json"));
+    std::fs::write(&m, mocks.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&p, suite["parameters"].to_string()).unwrap_or_else(|e| panic!("{e}"));
+    (m, p, suite["clock"].as_str().unwrap_or_default().to_string())
+}
+
+#[test]
+fn a_failed_run_shows_its_error_and_the_retries_on_a_timeline() {
+    let Some(mut b) = Browser::launch("failed") else { return };
+    let dir = artefacts();
+    let (mocks, params, clock) = tracker_outage_inputs(&dir);
+    let (record_path, page) = (dir.join("tracker-outage.json"), dir.join("tracker-outage.html"));
+    let out = flowexpr(&[
+        "run",
+        FLOW,
+        "--mocks",
+        path_str(&mocks),
+        "--parameters",
+        path_str(&params),
+        "--clock",
+        &clock,
+        "--time-scale",
+        "0.001",
+        "--out",
+        path_str(&record_path),
+        "--html",
+        path_str(&page),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "the run fails: {}", text(&out.stderr));
+    let html = std::fs::read_to_string(&page).unwrap_or_default();
+    for secret in ["test-secret", "test-crm-key"] {
+        assert!(!html.contains(secret), "the page holds the secret {secret}");
+    }
+    let record = read_json(&record_path);
+    b.open(&page);
+    check_graph(&mut b, &record);
+    assert_eq!(b.eval("document.querySelector('header .badge').dataset.status"), json!("Failed"));
+    let error = b.text("[data-part=run-error]").unwrap_or_default();
+    assert!(error.contains("The reconciliation failed in Post_Batches."), "{error}");
+    // The run went along Try → Catch (Failed), not Try → Summary.
+    let went = |b: &mut Browser, from: &str, to: &str| {
+        b.eval(&format!(
+            "document.querySelector('path.edge[data-from=\"{from}\"][data-to=\"{to}\"]').dataset.went"
+        ))
+    };
+    assert_eq!(went(&mut b, "Try", "Catch"), json!("true"));
+    assert_eq!(went(&mut b, "Try", "Summary"), json!("false"));
+
+    b.click(&node("Post_Batch"));
+    let attempts = record["actions"]["Post_Batch"]["attempts"].as_array().cloned().unwrap_or_default();
+    assert_eq!(attempts.len(), 4);
+    let rows = b.eval("[...document.querySelectorAll('#details [data-part=attempts] tbody tr')].map(r => [...r.cells].map(c => c.textContent))");
+    assert_eq!(rows.as_array().map(Vec::len), Some(4), "{rows}");
+    assert_eq!(rows[0][2], json!("503 ServiceUnavailable"));
+    assert_eq!(rows[0][4], json!("5.0 s (retryPolicy)"), "the wait the retry policy chose");
+    assert_eq!(rows[3][4], json!(""), "no wait after the last attempt");
+    assert_eq!(b.eval("document.querySelectorAll('#details .timeline .tl-bar').length"), json!(4));
+    assert_eq!(b.eval("document.querySelectorAll('#details .timeline .tl-wait').length"), json!(3));
+    let error = b.text("#details [data-part=error]").unwrap_or_default();
+    assert!(error.contains("503"), "{error}");
+    finish(&mut b, "tracker-outage");
+}
+
+fn case_rows(b: &mut Browser) -> Value {
+    b.eval("[...document.querySelectorAll('[data-part=cases] tbody tr')].map(r => [r.cells[1].firstChild.textContent, r.dataset.passed, r.cells[3].textContent])")
+}
+
+#[test]
+fn the_test_report_lists_every_case_and_opens_its_run() {
+    let Some(mut b) = Browser::launch("report") else { return };
+    let dir = artefacts();
+    let page = dir.join("reconciliation-tests.html");
+    let out = flowexpr(&["test", "examples/reconciliation", "--html", path_str(&page)]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let suite = read_json(&root().join("examples/reconciliation/reconciliation.flowtest.json"));
+    let names: Vec<&str> =
+        suite["cases"].as_array().into_iter().flatten().filter_map(|c| c["name"].as_str()).collect();
+    b.open(&page);
+    let rows = case_rows(&mut b);
+    let shown: Vec<&str> = rows.as_array().into_iter().flatten().filter_map(|r| r[0].as_str()).collect();
+    assert_eq!(shown, names);
+    assert!(rows.as_array().into_iter().flatten().all(|r| r[1] == "true"), "{rows}");
+    assert_eq!(b.text("[data-part=summary]").as_deref(), Some("5 passed, 0 failed"));
+    assert_eq!(b.text("[data-part=no-coverage]").as_deref(), Some("No coverage was measured for this flow."));
+    b.screenshot(&dir.join("reconciliation-tests.png"));
+
+    // Each case links to the view of its run, in the same page.
+    let outage = names.iter().position(|n| n.contains("tracker outage")).unwrap_or_default();
+    b.click(&format!("[data-case=\"{outage}\"] a[data-run]"));
+    b.wait_for("location.hash.startsWith('#run/') && !!document.querySelector('.canvas')");
+    assert_eq!(
+        b.eval(&format!("document.querySelector({}).dataset.status", Value::from(node("Post_Batch")))),
+        json!("Failed")
+    );
+    assert_eq!(
+        b.eval(&format!("document.querySelector({}).dataset.status", Value::from(node("Explain_Other")))),
+        json!("Succeeded")
+    );
+    b.screenshot(&dir.join("reconciliation-tests-outage.png"));
+    b.click("header a[href=\"#\"]");
+    b.wait_for("!!document.querySelector('[data-part=cases]')");
+    assert_eq!(case_rows(&mut b).as_array().map(Vec::len), Some(names.len()));
+    finish(&mut b, "reconciliation-tests-back");
+
+    // A failing suite: the failed case with the same explanation the terminal prints.
+    let page = dir.join("failing-tests.html");
+    let out = flowexpr(&["test", "tests/flowtest/fail-assert.flowtest.json", "--html", path_str(&page)]);
+    assert_eq!(out.status.code(), Some(1));
+    b.open(&page);
+    let rows = case_rows(&mut b);
+    let failed: Vec<&Value> = rows.as_array().into_iter().flatten().filter(|r| r[1] == "false").collect();
+    assert!(!failed.is_empty(), "{rows}");
+    let terminal = text(&out.stdout);
+    let explained = b.eval(
+        "[...document.querySelectorAll('[data-passed=false] .case-failures li')].map(l => l.textContent)",
+    );
+    for line in explained.as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let first = line.lines().next().unwrap_or_default();
+        assert!(
+            terminal.contains(first),
+            "the report's explanation {first:?} is not the terminal's:\n{terminal}"
+        );
+    }
+    assert!(b.text("[data-part=summary]").unwrap_or_default().contains("failed"));
+    finish(&mut b, "failing-tests");
+}
+
+#[test]
+fn coverage_is_drawn_on_the_flow_graph() {
+    use flowexpr::flowtest::run::{run_files, TestOptions};
+    use flowexpr::view::{Coverage, TestReport};
+    let Some(mut b) = Browser::launch("coverage") else { return };
+    let suite = root().join("examples/reconciliation/reconciliation.flowtest.json");
+    let outcomes = run_files(&[suite], &TestOptions { keep_runs: true, ..TestOptions::default() });
+    let flow = outcomes[0].run.as_ref().map(|r| r.flow.clone()).unwrap_or_else(|| panic!("no run kept"));
+    let mut report = TestReport::new("coverage");
+    outcomes.iter().for_each(|o| report.add(o));
+    let coverage = flowexpr::Value::from(json!({
+        "actions": {"Get_Token": 5, "Try": 5, "Catch": 2, "Switch_On_Status": 2, "Explain_401": 1, "Explain_Other": 1},
+        "branches": {"Switch_On_Status": {"Rate_Limited": 0, "Unauthorized": 1, "Server_Error": 0, "default": 1}},
+        "runAfter": [{"from": "Try", "to": "Catch", "status": "Failed", "runs": 2},
+                     {"from": "Try", "to": "Catch", "status": "TimedOut", "runs": 0}]
+    }));
+    report.set_coverage(&flow, Coverage::from_value(&coverage).unwrap_or_else(|e| panic!("{e}")));
+    let page = artefacts().join("coverage.html");
+    std::fs::write(&page, report.html()).unwrap_or_else(|e| panic!("{e}"));
+    b.open(&page);
+    let class = |b: &mut Browser, name: &str| {
+        b.eval(&format!(
+            "document.querySelector('[data-coverage] button.node[data-action=\"{name}\"]').className"
+        ))
+    };
+    assert!(class(&mut b, "Get_Token").as_str().is_some_and(|c| c.contains("cov-reached")));
+    assert!(class(&mut b, "Explain_429").as_str().is_some_and(|c| c.contains("cov-missed")));
+    let meta = b.text("[data-coverage] button.node[data-action=\"Get_Token\"] .n-meta");
+    assert_eq!(meta.as_deref(), Some("reached in 5 runs"));
+    let meta = b.text("[data-coverage] button.node[data-action=\"Explain_429\"] .n-meta");
+    assert_eq!(meta.as_deref(), Some("not reached"));
+    let taken = b.eval("[...document.querySelectorAll('[data-coverage] .branch[data-owner=\"Switch_On_Status\"]')].map(x => [x.dataset.branch, x.dataset.taken])");
+    assert_eq!(
+        taken,
+        json!([["Rate_Limited", "0"], ["Unauthorized", "1"], ["Server_Error", "0"], ["default", "1"]])
+    );
+    let edge = |b: &mut Browser, from: &str, to: &str| {
+        b.eval(&format!("(() => {{ const p = document.querySelector('[data-coverage] path.edge[data-from=\"{from}\"][data-to=\"{to}\"]'); return [p.getAttribute('class'), p.dataset.went]; }})()"))
+    };
+    assert_eq!(edge(&mut b, "Try", "Catch"), json!(["edge", "Failed"]));
+    assert_eq!(edge(&mut b, "Try", "Summary"), json!(["edge missed", ""]));
+    let summary = b.text("[data-part=coverage-summary]").unwrap_or_default();
+    assert!(summary.starts_with("6 of 21 actions reached, 2 of 4 branches taken"), "{summary}");
+    finish(&mut b, "coverage");
+}
+
+/// 500 actions (the service's limit): a loop of 1,000 iterations and parallel chains.
+fn large_definition() -> Value {
+    let mut actions = serde_json::Map::new();
+    actions.insert(
+        "Loop".into(),
+        json!({"type": "Foreach", "foreach": "@range(0, 1000)",
+               "actions": {"Inner": {"type": "Compose", "inputs": "@items('Loop')"}}}),
+    );
+    for chain in 0..6 {
+        for step in 0..83 {
+            let name = format!("Step_{chain}_{step}");
+            let after = if step == 0 {
+                json!({"Loop": ["Succeeded"]})
+            } else {
+                json!({format!("Step_{chain}_{}", step - 1): ["Succeeded"]})
+            };
+            actions.insert(name, json!({"type": "Compose", "inputs": step, "runAfter": after}));
+        }
+    }
+    json!({"triggers": {"manual": {"type": "Request", "kind": "Http"}}, "actions": actions})
+}
+
+#[test]
+fn a_large_run_opens_and_its_loop_steps_to_any_iteration() {
+    use flowexpr::view::RunPage;
+    use flowexpr::workflow::{self, RunOptions, Workflow};
+    let Some(mut b) = Browser::launch("large") else { return };
+    let flow = Workflow::from_json_str(&large_definition().to_string()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(flow.action_count(), 500);
+    let finished = workflow::run(&flow, RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let html = RunPage::new(vec![finished.record.clone()]).with_workflow(&flow).html();
+    let page = artefacts().join("large-run.html");
+    std::fs::write(&page, &html).unwrap_or_else(|e| panic!("{e}"));
+    b.open(&page);
+    assert_eq!(drawn_nodes(&mut b).len(), 500);
+    assert_eq!(b.text("[data-loop=\"Loop\"] .loop-pos").as_deref(), Some("all 1000 iterations"));
+    let go = |b: &mut Browser, n: u32| {
+        b.eval(&format!("(() => {{ const i = document.querySelector('[aria-label=\"Iteration of Loop\"]'); i.value = '{n}'; i.dispatchEvent(new Event('change')); }})()"));
+        b.eval("document.querySelector('button.node[data-action=\"Inner\"]').dataset.status")
+    };
+    assert_eq!(go(&mut b, 50), json!("Succeeded"));
+    // Records keep the first 100 repetitions of an action (and its failures).
+    assert_eq!(go(&mut b, 1000), json!("Not recorded"));
+    eprintln!("large run: {} KB of HTML", html.len() / 1024);
+    finish(&mut b, "large-run");
+}
+
+/// The documented shapes of the management API: a run, its actions, one action's repetitions.
+fn service_export(dir: &Path) -> Vec<PathBuf> {
+    let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Logic/workflows/orders/runs/08585";
+    let run = json!({"id": id, "name": "08585", "type": "Microsoft.Logic/workflows/runs",
+        "properties": {"startTime": "2024-05-01T10:00:00.1234567Z", "endTime": "2024-05-01T10:00:04.5Z", "status": "Failed",
+          "error": {"code": "ActionFailed", "message": "An action failed. No dependent actions succeeded."},
+          "trigger": {"name": "manual", "status": "Succeeded", "code": "OK", "startTime": "2024-05-01T10:00:00.1Z", "endTime": "2024-05-01T10:00:00.1Z"}}});
+    let link = |what: &str| json!({"uri": format!("https://prod-00.westeurope.logic.azure.com/workflows/x/runs/08585/contents/{what}?sp=read&sig=SIGNATURE-{what}"), "contentSize": 120});
+    let actions = json!({"value": [
+        {"id": format!("{id}/actions/Get_Orders"), "name": "Get_Orders", "type": "Microsoft.Logic/workflows/runs/actions",
+         "properties": {"startTime": "2024-05-01T10:00:00.2Z", "endTime": "2024-05-01T10:00:03.2Z", "status": "Succeeded", "code": "OK",
+           "inputsLink": link("ActionInputs"), "outputsLink": link("ActionOutputs"), "correlation": {"actionTrackingId": "t-1"},
+           "retryHistory": [
+             {"startTime": "2024-05-01T10:00:00.2Z", "endTime": "2024-05-01T10:00:00.4Z", "code": "ServiceUnavailable", "error": {"error": {"code": "ServiceUnavailable", "message": "busy"}}},
+             {"startTime": "2024-05-01T10:00:03.0Z", "endTime": "2024-05-01T10:00:03.2Z", "code": "OK"}]}},
+        {"id": format!("{id}/actions/For_each"), "name": "For_each", "type": "Microsoft.Logic/workflows/runs/actions",
+         "properties": {"startTime": "2024-05-01T10:00:03.3Z", "endTime": "2024-05-01T10:00:04.4Z", "status": "Failed", "code": "ActionFailed"}},
+        {"id": format!("{id}/actions/Post_Order"), "name": "Post_Order", "type": "Microsoft.Logic/workflows/runs/actions",
+         "properties": {"startTime": "2024-05-01T10:00:03.4Z", "endTime": "2024-05-01T10:00:04.3Z", "status": "Failed", "code": "BadRequest",
+           "error": {"code": "BadRequest", "message": "Http request failed with status code '400'."}}}
+    ]});
+    let rep = |i: i64, status: &str| {
+        json!({"id": format!("{id}/actions/Post_Order/repetitions/00000{i}"), "name": format!("00000{i}"),
+        "type": "Microsoft.Logic/workflows/runs/actions/repetitions",
+        "properties": {"repetitionIndexes": [{"scopeName": "For_each", "itemIndex": i}], "status": status,
+          "startTime": "2024-05-01T10:00:03.4Z", "endTime": "2024-05-01T10:00:04.3Z"}})
+    };
+    let reps = json!({"value": [rep(0, "Succeeded"), rep(1, "Failed")]});
+    let flow = json!({"definition": {"triggers": {"manual": {"type": "Request", "kind": "Http"}}, "actions": {
+        "Get_Orders": {"type": "Http", "inputs": {"method": "GET", "uri": "https://orders.example.com/orders"}},
+        "For_each": {"type": "Foreach", "foreach": "@body('Get_Orders')", "runAfter": {"Get_Orders": ["Succeeded"]},
+          "actions": {"Post_Order": {"type": "Http", "inputs": {"method": "POST", "uri": "https://crm.example.com/orders", "body": "@items('For_each')"}}}}}}});
+    let files = [
+        ("service-run.json", run),
+        ("service-actions.json", actions),
+        ("service-repetitions.json", reps),
+        ("service-flow.json", flow),
+    ];
+    files
+        .into_iter()
+        .map(|(name, v)| {
+            let p = dir.join(name);
+            std::fs::write(&p, v.to_string()).unwrap_or_else(|e| panic!("{e}"));
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_exported_from_the_service_is_drawn_without_its_signed_links() {
+    let dir = artefacts();
+    let files = service_export(&dir);
+    let page = dir.join("service-run.html");
+    let out = flowexpr(&[
+        "view",
+        path_str(&files[0]),
+        path_str(&files[1]),
+        path_str(&files[2]),
+        "--flow",
+        path_str(&files[3]),
+        "-o",
+        path_str(&page),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&page).unwrap_or_default();
+    assert!(!html.contains("SIGNATURE"), "a shared-access signature reached the page");
+    let Some(mut b) = Browser::launch("service") else { return };
+    b.open(&page);
+    let nodes = drawn_nodes(&mut b);
+    assert_eq!(
+        nodes,
+        [("Get_Orders", "Succeeded"), ("For_each", "Failed"), ("Post_Order", "Failed")]
+            .map(|(a, s)| (a.to_string(), s.to_string()))
+    );
+    b.click(&node("Get_Orders"));
+    let rows = b.eval("[...document.querySelectorAll('#details [data-part=attempts] tbody tr')].map(r => r.cells[4].textContent)");
+    assert_eq!(rows, json!(["2.6 s", ""]), "the wait between the service's retries, from their times");
+    let notes = b.text("#details").unwrap_or_default();
+    assert!(notes.contains("120 bytes kept by the service"), "{notes}");
+    b.key("Escape");
+    b.click("[aria-label=\"Next failed iteration of For_each\"]");
+    assert_eq!(b.text("[data-loop=\"For_each\"] .loop-pos").as_deref(), Some("iteration 2 of 2"));
+    finish(&mut b, "service-run");
+}
+
+#[test]
+fn view_says_what_it_cannot_draw() {
+    let dir = artefacts();
+    let not_a_run = dir.join("not-a-run.json");
+    std::fs::write(&not_a_run, r#"{"definition": {"actions": {}}}"#).unwrap_or_else(|e| panic!("{e}"));
+    let out = flowexpr(&["view", path_str(&not_a_run)]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = text(&out.stderr);
+    assert!(message.contains("not-a-run.json: not a run record of `flowexpr run --out`"), "{message}");
+    let array = dir.join("bad-array.json");
+    std::fs::write(&array, "[{\"actions\": {}},\n 3]").unwrap_or_else(|e| panic!("{e}"));
+    let out = flowexpr(&["view", path_str(&array)]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("item 1 of the array is not a run record") && message.contains(":2:"),
+        "{message}"
+    );
+    // Without -o, the page goes next to the run, named after it.
+    let record = dir.join("plain.json");
+    std::fs::write(
+        &record,
+        r#"{"status": "Succeeded", "actions": {"A": {"status": "Succeeded", "type": "Compose"}}}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = flowexpr(&["view", path_str(&record)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(dir.join("plain.html")).unwrap_or_default();
+    assert!(html.starts_with("<!doctype html>") && html.contains("id=\"flowexpr-data\""));
+}

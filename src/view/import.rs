@@ -235,7 +235,6 @@ fn attach_repetitions(section: &mut Object, repetitions: &[Value]) {
             .unwrap_or_default()
             .iter()
             .filter_map(|i| Some((i.member("scopeName")?.as_str()?.to_string(), i.member("itemIndex")?)))
-            .map(|(k, v)| (k, v))
             .collect();
         r.insert("iterationIndexes", Value::Object(indexes));
         copy(&props, &["status", "code", "error", "startTime", "endTime"], &mut r);

@@ -47,13 +47,32 @@ pub fn find_chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The Chromium process, ended when dropped (also when a test panics while connecting).
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A running headless Chromium with one page attached.
 pub struct Browser {
-    child: Child,
     socket: WebSocket<TcpStream>,
+    // Fields drop in this order: the socket, then the process (which waits for the browser
+    // to close, or ends it), then the profile folder, once nothing writes to it.
+    _child: Process,
+    _profile: Profile,
     session: String,
     next_id: u64,
-    profile: PathBuf,
     /// Every event seen, in order (`method`, `params`).
     pub events: Vec<(String, Value)>,
 }
@@ -83,14 +102,14 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromium.display()));
-        let mut browser = Browser::connect(child, profile);
+        let mut browser = Browser::connect(Process(child), profile);
         browser.call("Page.enable", json!({}));
         browser.call("Runtime.enable", json!({}));
         browser.call("Network.enable", json!({}));
         Some(browser)
     }
 
-    fn connect(mut child: Child, profile: PathBuf) -> Browser {
+    fn connect(mut child: Process, profile: PathBuf) -> Browser {
         let file = profile.join("DevToolsActivePort");
         let deadline = Instant::now() + Duration::from_secs(30);
         let (port, path) = loop {
@@ -99,7 +118,7 @@ impl Browser {
             if let (Some(port), Some(path)) = (lines.next(), lines.next()) {
                 break (port.to_string(), path.to_string());
             }
-            if let Ok(Some(status)) = child.try_wait() {
+            if let Ok(Some(status)) = child.0.try_wait() {
                 panic!("Chromium exited at start: {status}");
             }
             assert!(Instant::now() < deadline, "Chromium did not open its debugging port in 30 s");
@@ -112,8 +131,14 @@ impl Browser {
         let (socket, _) = tungstenite::client(url.as_str(), stream).unwrap_or_else(|e| panic!("{url}: {e}"));
         // From here on reads return every 200 ms, so waits can keep their own deadlines.
         socket.get_ref().set_read_timeout(Some(Duration::from_millis(200))).unwrap_or_else(|e| panic!("{e}"));
-        let mut browser =
-            Browser { child, socket, session: String::new(), next_id: 0, profile, events: Vec::new() };
+        let mut browser = Browser {
+            _child: child,
+            socket,
+            _profile: Profile(profile),
+            session: String::new(),
+            next_id: 0,
+            events: Vec::new(),
+        };
         let target = browser.call_browser("Target.createTarget", json!({"url": "about:blank"}));
         let target_id = target["targetId"].as_str().unwrap_or_default().to_string();
         let attached =
@@ -316,16 +341,18 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Ask the browser to close; `Process` then waits for it (or ends it) and the
+        // profile goes after this body, when the fields drop.
         let _ = self.socket.send(Message::text(json!({"id": 0, "method": "Browser.close"}).to_string()));
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        let _ = self.socket.flush();
+    }
+}
+
+/// The profile folder, removed when the browser is gone.
+struct Profile(PathBuf);
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

@@ -539,6 +539,18 @@ fn a_run_exported_from_the_service_is_drawn_without_its_signed_links() {
     b.click("[aria-label=\"Next failed iteration of For_each\"]");
     assert_eq!(b.text("[data-loop=\"For_each\"] .loop-pos").as_deref(), Some("iteration 2 of 2"));
     finish(&mut b, "service-run");
+
+    // Without the flow: one action under the other, in the record's order, no edges, a note.
+    let guessed = dir.join("service-run-guessed.html");
+    let out = flowexpr(&["view", path_str(&files[0]), path_str(&files[1]), "-o", path_str(&guessed)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    b.open(&guessed);
+    let tops: Vec<f64> =
+        ["Get_Orders", "For_each", "Post_Order"].iter().map(|n| rect(&mut b, &node(n))[1]).collect();
+    assert!(tops[0] < tops[1] && tops[1] < tops[2], "{tops:?}");
+    assert_eq!(b.eval("document.querySelectorAll('svg.edges path.edge').length"), json!(0));
+    assert!(b.text("header").unwrap_or_default().contains("Laid out from the record alone"));
+    finish(&mut b, "service-run-guessed");
 }
 
 #[test]

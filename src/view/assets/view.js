@@ -137,6 +137,9 @@
   // ---- layout: top to bottom, runAfter layers, parallel branches side by side -----------
 
   var W = 236, H = 74, GX = 28, GY = 58, PAD = 16, HEAD = 58, LABEL = 26, BGAP = 18, EMPTY = 34;
+  // A graph guessed from a record has no runAfter: its actions go one under the other, in
+  // the record's order, and no edge is drawn.
+  var sequential = false;
 
   // Lays out one list of siblings: layers by the longest runAfter path, each row ordered by
   // where its predecessors sit. Returns the list's size; positions are relative.
@@ -146,6 +149,7 @@
     var layer = new Array(nodes.length);
     var visiting = new Array(nodes.length);
     function preds(i) {
+      if (sequential) return i > 0 ? [i - 1] : [];
       var out = [];
       nodes[i].runAfter.forEach(function (e) {
         var j = names[lower(e.from)];
@@ -350,6 +354,7 @@
     var self = this;
     this.countLoops();
     var top = this.model.trigger ? [this.model.trigger].concat(this.model.top) : this.model.top;
+    sequential = this.model.inferred;
     var size = layoutList(top, !!this.model.trigger);
     place(top, 0, 0);
     var canvas = el('div', { class: 'canvas', role: 'group', 'aria-label': 'The actions of the run, top to bottom', style: 'width:' + Math.max(size.w, 300) + 'px;height:' + (size.h + 20) + 'px' });
@@ -416,6 +421,7 @@
   function box(x, y, w, h) { return 'left:' + x + 'px;top:' + y + 'px;width:' + w + 'px;height:' + h + 'px'; }
 
   RunView.prototype.collectEdges = function (nodes) {
+    if (this.model.inferred) return;
     var names = {};
     var trigger = null;
     nodes.forEach(function (n) { if (n.isTrigger) trigger = n; else names[lower(n.name)] = n; });

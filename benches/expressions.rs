@@ -100,6 +100,25 @@ fn body_size(c: &mut Criterion) {
     group.finish();
 }
 
+/// Member access, the evaluator's hottest path: a key that is there, a chain of keys, a key
+/// that is missing (read as null), and a designer path key (`'body/status'`).
+fn property(c: &mut Criterion) {
+    let engine = Engine::new();
+    let ctx = context(body_of_size(1024));
+    let cases = [
+        ("hit", "body('HTTP')?['status']"),
+        ("chain", "outputs('HTTP')?['body']?['status']"),
+        ("miss", "body('HTTP')?['nope']"),
+        ("path_key", "outputs('HTTP')?['body/status']"),
+    ];
+    let mut group = c.benchmark_group("property");
+    for (name, text) in cases {
+        let Ok(expr) = engine.compile(text) else { continue };
+        group.bench_function(name, |b| b.iter(|| expr.eval(black_box(&ctx))));
+    }
+    group.finish();
+}
+
 /// Rendering the inputs of a typical HTTP action.
 fn render(c: &mut Criterion) {
     let engine = Engine::new();
@@ -118,5 +137,5 @@ fn render(c: &mut Criterion) {
     c.bench_function("render_http_inputs", |b| b.iter(|| compiled.render(black_box(&ctx))));
 }
 
-criterion_group!(benches, parse, compile_and_eval, eval_only, body_size, render);
+criterion_group!(benches, parse, compile_and_eval, eval_only, body_size, property, render);
 criterion_main!(benches);

@@ -169,6 +169,20 @@ pub const RUNNABLE_TYPES: &[&str] = &[
     "Response",
 ];
 
+/// The kinds of `Expression` actions (the built-in Date Time and Text Functions operations)
+/// the runner performs itself; the runner's table (`workflow/expression.rs`) is tested to
+/// hold the same.
+pub const EXPRESSION_KINDS: &[&str] = &[
+    "AddToTime",
+    "ConvertTimeZone",
+    "CurrentTime",
+    "GetFutureTime",
+    "GetPastTime",
+    "SubtractFromTime",
+    "IndexOf",
+    "Substring",
+];
+
 /// Action types that exist only in the hosted service (they can be mocked locally).
 pub const HOSTED_ONLY_TYPES: &[&str] = &[
     "ApiConnection",
@@ -208,7 +222,6 @@ pub const HOSTED_ONLY_TYPES: &[&str] = &[
     "X12Decode",
     "EdifactEncode",
     "EdifactDecode",
-    "Expression",
     "ParseDocumentWithMetadata",
     "ChunkTextWithMetadata",
 ];
@@ -649,6 +662,22 @@ impl Checker<'_> {
         if RUNNABLE_TYPES.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
             return;
         }
+        if kind.eq_ignore_ascii_case("Expression") {
+            let operation = action.get("kind").and_then(Json::as_str).unwrap_or_default();
+            if !EXPRESSION_KINDS.iter().any(|k| k.eq_ignore_ascii_case(operation)) {
+                self.report(
+                    Severity::Warning,
+                    "unknown-expression-kind",
+                    format!(
+                        "an Expression action of kind '{operation}' cannot run locally (give it a mock); the runner performs {}",
+                        EXPRESSION_KINDS.join(", ")
+                    ),
+                    &format!("{pointer}/kind"),
+                    None,
+                );
+            }
+            return;
+        }
         if HOSTED_ONLY_TYPES.iter().any(|t| t.eq_ignore_ascii_case(kind)) {
             self.report(
                 Severity::Warning,
@@ -673,7 +702,7 @@ impl Checker<'_> {
     /// Walks any JSON value, checking every string that holds an expression.
     fn walk_json(&mut self, value: &Json, pointer: &mut String, scope: &Scope) {
         match value {
-            Json::String(s) if s.contains('@') => self.check_string(s, pointer, scope),
+            Json::String(s) if s.contains('@') => self.check_text(s, Literal::Value(pointer), scope),
             Json::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     let len = pointer.len();
@@ -688,6 +717,10 @@ impl Checker<'_> {
                     let len = pointer.len();
                     pointer.push('/');
                     push_pointer_token(pointer, k);
+                    // Keys are templates too (`"@@odata.type"`, `"@{...}"` in a Select shape).
+                    if k.contains('@') {
+                        self.check_text(k, Literal::Key(pointer), scope);
+                    }
                     self.walk_json(v, pointer, scope);
                     pointer.truncate(len);
                 }
@@ -696,22 +729,27 @@ impl Checker<'_> {
         }
     }
 
-    /// Maps a span inside a decoded string value to the file.
-    fn file_span(&self, pointer: &str, span: Span) -> Option<Span> {
-        let place = self.positions.get(pointer)?;
-        if self.text.as_bytes().get(place.value) != Some(&b'"') {
+    /// Maps a span inside a decoded string value (or object key) to the file.
+    fn file_span(&self, at: Literal<'_>, span: Span) -> Option<Span> {
+        let place = self.positions.get(at.pointer())?;
+        let literal = match at {
+            Literal::Value(_) => place.value,
+            Literal::Key(_) => place.key?,
+        };
+        if self.text.as_bytes().get(literal) != Some(&b'"') {
             return None;
         }
-        let start = raw_offset(self.text, place.value, span.start);
-        let end = raw_offset(self.text, place.value, span.end).max(start + 1);
+        let start = raw_offset(self.text, literal, span.start);
+        let end = raw_offset(self.text, literal, span.end).max(start + 1);
         Some(Span::new(start, end))
     }
 
-    fn check_string(&mut self, text: &str, pointer: &str, scope: &Scope) {
+    fn check_text(&mut self, text: &str, at: Literal<'_>, scope: &Scope) {
+        let pointer = at.pointer();
         let template = match syntax::parse_template(text) {
             Ok(t) => t,
             Err(e) => {
-                let span = e.span().and_then(|s| self.file_span(pointer, s));
+                let span = e.span().and_then(|s| self.file_span(at, s));
                 self.report(Severity::Error, "syntax", e.message().to_string(), pointer, span);
                 return;
             }
@@ -724,14 +762,15 @@ impl Checker<'_> {
                 }
             });
             for call in calls {
-                self.check_call(call, pointer, scope);
+                self.check_call(call, at, scope);
             }
         }
     }
 
-    fn check_call(&mut self, expr: &Expr, pointer: &str, scope: &Scope) {
+    fn check_call(&mut self, expr: &Expr, at: Literal<'_>, scope: &Scope) {
         let ExprKind::Call(call) = &expr.kind else { return };
-        let name_span = self.file_span(pointer, call.name_span);
+        let pointer = at.pointer();
+        let name_span = self.file_span(at, call.name_span);
         let Some(function) = functions::lookup(&call.name) else {
             let hint =
                 functions::suggest(&call.name).map(|s| format!("; did you mean '{s}'?")).unwrap_or_default();
@@ -746,7 +785,7 @@ impl Checker<'_> {
         };
         if function.is_implemented() {
             if let Some(message) = function.check_arity(call.args.len()) {
-                let span = self.file_span(pointer, expr.span);
+                let span = self.file_span(at, expr.span);
                 self.report(Severity::Error, "argument-count", message, pointer, span);
                 return;
             }
@@ -754,7 +793,7 @@ impl Checker<'_> {
                 let Some(param) = function.param_for(i) else { continue };
                 if let Some(ty) = literal_type(arg) {
                     if !accepts(param.ty, ty) {
-                        let span = self.file_span(pointer, arg.span);
+                        let span = self.file_span(at, arg.span);
                         self.report(
                             Severity::Error,
                             "argument-type",
@@ -784,7 +823,7 @@ impl Checker<'_> {
         }
         let Some(first) = call.args.first() else { return };
         let ExprKind::String(target) = &first.kind else { return };
-        let arg_span = self.file_span(pointer, first.span);
+        let arg_span = self.file_span(at, first.span);
         let lower = function.name.to_ascii_lowercase();
         match lower.as_str() {
             "body" | "actions" | "outputs" | "actionbody" | "actionoutputs" | "result" => {
@@ -957,6 +996,21 @@ impl Checker<'_> {
             }
         }
         Order::Parallel
+    }
+}
+
+/// Where a checked string sits: the value or the key of the member at a JSON pointer.
+#[derive(Clone, Copy)]
+enum Literal<'p> {
+    Value(&'p str),
+    Key(&'p str),
+}
+
+impl<'p> Literal<'p> {
+    fn pointer(self) -> &'p str {
+        match self {
+            Literal::Value(p) | Literal::Key(p) => p,
+        }
     }
 }
 

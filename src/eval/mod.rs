@@ -103,6 +103,32 @@ impl Engine {
     pub(crate) fn compile_node(&self, expr: &Expr) -> Node {
         node::compile(self, expr)
     }
+
+    /// Calls a function of this engine's library with arguments already evaluated, as
+    /// `name(args...)` would: the runner's condition objects (`{"equals": [a, b]}`), Switch
+    /// cases and built-in actions compute their results this way.
+    ///
+    /// ```
+    /// use flowexpr::{Engine, RunContext, Value};
+    /// let engine = Engine::new();
+    /// let out = engine.call("indexOf", &[Value::from("hello"), Value::from("L")], &RunContext::default());
+    /// assert_eq!(out.ok(), Some(Value::Int(2)));
+    /// ```
+    pub fn call(&self, name: &str, args: &[Value], context: &dyn Context) -> Result<Value> {
+        let function = self.lookup(name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownFunction,
+                format!("The template function '{name}' is not defined or not valid."),
+            )
+        })?;
+        if function.is_implemented() {
+            if let Some(message) = function.check_arity(args.len()) {
+                return Err(Error::new(ErrorKind::ArgumentCount, message));
+            }
+        }
+        let mut state = State::new(context, &self.limits, name);
+        node::call_with_values(&mut state, function, args)
+    }
 }
 
 /// A compiled expression: `Send + Sync`, cheap to clone, evaluated any number of times.

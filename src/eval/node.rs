@@ -47,6 +47,9 @@ pub(crate) struct MemberNode {
 
 enum Key {
     Name(Str),
+    /// A literal key with a `/`: perhaps a designer path (`'body/value'`), decided at
+    /// compile time so that plain keys never look for one.
+    Path(Str),
     Index(i64),
     Dynamic(Node),
 }
@@ -97,6 +100,7 @@ pub(super) fn compile(engine: &Engine, expr: &Expr) -> Node {
             let key = match &m.key {
                 MemberKey::Dot(name) => Key::Name(Str::from(name.as_str())),
                 MemberKey::Index(e) => match &e.kind {
+                    ExprKind::String(s) if s.contains('/') => Key::Path(Str::from(s.as_str())),
                     ExprKind::String(s) => Key::Name(Str::from(s.as_str())),
                     ExprKind::Int(i) => Key::Index(*i),
                     _ => Key::Dynamic(compile(engine, e)),
@@ -181,6 +185,30 @@ fn eval_call(state: &mut State<'_>, node: &CallNode) -> Result<Value> {
     result.map_err(|e| e.with_span(node.span))
 }
 
+/// Calls `function` with values already evaluated (see [`Engine::call`]). A lazy function
+/// receives them as constants.
+///
+/// [`Engine::call`]: super::Engine::call
+pub(super) fn call_with_values(
+    state: &mut State<'_>,
+    function: &'static Function,
+    values: &[Value],
+) -> Result<Value> {
+    let span = Span::new(0, 0);
+    let spans: Box<[Span]> = values.iter().map(|_| span).collect();
+    if let Imp::Eager(f) = function.imp {
+        // Called directly, so that its errors carry no made-up position.
+        state.charge(values.len() as u64)?;
+        return f(
+            &mut Call { function, span, state },
+            Args { function: function.name, values, spans: &spans },
+        );
+    }
+    let args: Box<[Node]> = values.iter().map(|v| Node::Const(v.clone(), span)).collect();
+    let node = CallNode { callee: Callee::Known(function), args, constants: None, arg_spans: spans, span };
+    eval_call(state, &node)
+}
+
 #[inline]
 fn call_eager(
     f: functions::EagerFn,
@@ -197,6 +225,7 @@ fn eval_member(state: &mut State<'_>, node: &MemberNode) -> Result<Value> {
     let target = eval(state, &node.target)?;
     let key = match &node.key {
         Key::Name(name) => KeyRef::Name(name),
+        Key::Path(name) => KeyRef::Path(name),
         Key::Index(i) => KeyRef::Index(*i),
         Key::Dynamic(expr) => match eval(state, expr)? {
             Value::String(s) => KeyRef::Owned(s),
@@ -218,23 +247,29 @@ fn eval_member(state: &mut State<'_>, node: &MemberNode) -> Result<Value> {
 
 enum KeyRef<'k> {
     Name(&'k str),
+    Path(&'k str),
     Owned(Str),
     Index(i64),
 }
 
 fn select(state: &State<'_>, node: &MemberNode, target: &Value, key: &KeyRef<'_>) -> Result<Value> {
     let name: &str = match key {
-        KeyRef::Name(n) => n,
+        KeyRef::Name(n) | KeyRef::Path(n) => n,
         KeyRef::Owned(n) => n,
         KeyRef::Index(_) => "",
     };
     match (target, key) {
         (Value::Null, _) if node.null_safe => Ok(Value::Null),
-        (Value::Object(_) | Value::Binary(_), KeyRef::Name(_) | KeyRef::Owned(_)) => {
+        (Value::Object(_) | Value::Binary(_), KeyRef::Name(_) | KeyRef::Path(_) | KeyRef::Owned(_)) => {
             match target.member(name) {
                 Some(v) => Ok(v),
+                // Only a miss of a key with a `/` pays for the designer-path rule; literal
+                // keys were sorted at compile time, computed ones are looked at here.
+                None if matches!(key, KeyRef::Path(_)) || matches!(key, KeyRef::Owned(k) if k.contains('/')) => {
+                    select_path(state, node, target, name)
+                }
                 None if node.null_safe => Ok(Value::Null),
-                None => Err(missing_property(state, node, target, name)),
+                None => Err(missing_property(state, node, target, name, None)),
             }
         }
         (Value::Object(o), KeyRef::Index(i)) => {
@@ -242,7 +277,7 @@ fn select(state: &State<'_>, node: &MemberNode, target: &Value, key: &KeyRef<'_>
             match o.get_ci(&name) {
                 Some(v) => Ok(v.clone()),
                 None if node.null_safe => Ok(Value::Null),
-                None => Err(missing_property(state, node, target, &name)),
+                None => Err(missing_property(state, node, target, &name, None)),
             }
         }
         (Value::Array(items), KeyRef::Index(i)) => match target.index(*i) {
@@ -281,14 +316,63 @@ fn select(state: &State<'_>, node: &MemberNode, target: &Value, key: &KeyRef<'_>
     }
 }
 
-fn missing_property(state: &State<'_>, node: &MemberNode, target: &Value, name: &str) -> Error {
+/// A designer path key: Power Automate's designer writes `x?['body/value']` for
+/// `x?['body']?['value']`. The rule, in this one place: a member whose name is the whole key
+/// wins; otherwise the key is read one `/`-separated segment at a time, and at each step a
+/// member named by all that is left wins again (`{"a": {"b/c": 1}}` reads `'a/b/c'` as 1).
+/// Every step is `?['segment']` or `['segment']` as written, so null-safety carries through.
+/// The caller has looked `path` up in `target` and found nothing.
+fn select_path(state: &State<'_>, node: &MemberNode, target: &Value, path: &str) -> Result<Value> {
+    let mut current = target.clone();
+    let mut rest = path;
+    while let Some((head, tail)) = rest.split_once('/') {
+        current = path_step(state, node, &current, head, path)?;
+        if let Some(v) = current.member(tail) {
+            return Ok(v);
+        }
+        if current.is_null() && node.null_safe {
+            return Ok(Value::Null);
+        }
+        rest = tail;
+    }
+    path_step(state, node, &current, rest, path)
+}
+
+/// One segment of a designer path: `select` with an error that names the path.
+fn path_step(
+    state: &State<'_>,
+    node: &MemberNode,
+    current: &Value,
+    segment: &str,
+    path: &str,
+) -> Result<Value> {
+    match current {
+        Value::Object(_) | Value::Binary(_) => match current.member(segment) {
+            Some(v) => Ok(v),
+            None if node.null_safe => Ok(Value::Null),
+            None => Err(missing_property(state, node, current, segment, Some(path))),
+        },
+        _ => select(state, node, current, &KeyRef::Name(segment)),
+    }
+}
+
+fn missing_property(
+    state: &State<'_>,
+    node: &MemberNode,
+    target: &Value,
+    name: &str,
+    path: Option<&str>,
+) -> Error {
     let available: Vec<String> = match target {
         Value::Object(o) => o.keys().take(20).map(|k| k.to_string()).collect(),
         Value::Binary(_) => vec!["$content-type".into(), "$content".into()],
         _ => Vec::new(),
     };
-    let mut detail =
-        format!("property '{name}' doesn't exist, available properties are '{}'", available.join(", "));
+    let within = path.map(|p| format!(" (read as a step of the path '{p}')")).unwrap_or_default();
+    let mut detail = format!(
+        "property '{name}'{within} doesn't exist, available properties are '{}'",
+        available.join(", ")
+    );
     if let Value::Object(o) = target {
         if o.len() > 20 {
             detail.push_str(&format!(" (and {} more)", o.len() - 20));
@@ -305,4 +389,67 @@ fn member_error(state: &State<'_>, node: &MemberNode, detail: String) -> Error {
         format!("The template language expression '{text}' cannot be evaluated because {detail}."),
     )
     .with_span(node.accessor)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::eval::{Engine, RunContext};
+
+    /// A value with designer-style nesting, a literal `a/b` key and a literal key one level
+    /// down (`a` → `c/d`).
+    const DATA: &str = r#"{"variables": {"x": {
+        "body": {"value": [1, 2], "ID": 7, "resourceData": {"responseId": "r1"}, "@odata.id": "u"},
+        "a/b": "literal", "a": {"b": "nested", "c/d": "inner literal", "c": {"d": "deep"}, "e": {"f": "ef"}},
+        "n": null, "s": "text"}}}"#;
+
+    fn eval(expression: &str) -> String {
+        let ctx = RunContext::from_json_str(DATA).unwrap_or_else(|e| panic!("{e}"));
+        match Engine::new().eval(expression, &ctx) {
+            Ok(v) => v.to_string(),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[test]
+    fn designer_path_keys_read_nested_members() {
+        let cases = [
+            ("variables('x')?['body/value']", "[1,2]"),
+            ("variables('x')?['body/ID']", "7"),
+            ("variables('x')['body/ID']", "7"),
+            ("variables('x')?['body/resourceData/responseId']", r#""r1""#),
+            ("variables('x')?['body/@odata.id']", r#""u""#),
+            ("variables('x')?['BODY/id']", "7"),
+            ("variables('x')?[concat('body', '/', 'ID')]", "7"),
+            ("length(variables('x')?['body/value'])", "2"),
+            // A member named by the whole key, or by all that is left of it, wins.
+            ("variables('x')?['a/b']", r#""literal""#),
+            ("variables('x')?['a/c/d']", r#""inner literal""#),
+            ("variables('x')?['a/e/f']", r#""ef""#),
+            // Null-safe steps read a missing member, or a null on the way, as null.
+            ("variables('x')?['body/nope']", "null"),
+            ("variables('x')?['nope/value']", "null"),
+            ("variables('x')?['n/value']", "null"),
+            ("variables('x')?['body/']", "null"),
+        ];
+        for (expression, expected) in cases {
+            assert_eq!(eval(expression), expected, "{expression}");
+        }
+    }
+
+    #[test]
+    fn designer_path_keys_fail_like_the_steps_they_stand_for() {
+        let cases = [
+            (
+                "variables('x')['body/nope']",
+                "property 'nope' (read as a step of the path 'body/nope') doesn't exist",
+            ),
+            ("variables('x')['n/value']", "Property selection is not supported on values of type 'Null'"),
+            ("variables('x')?['s/length']", "Property selection is not supported on values of type 'String'"),
+            ("variables('x')?['body/value/0']", "Array elements can only be selected using an integer index"),
+        ];
+        for (expression, expected) in cases {
+            let got = eval(expression);
+            assert!(got.starts_with("error:") && got.contains(expected), "{expression}: {got}");
+        }
+    }
 }

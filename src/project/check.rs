@@ -255,7 +255,8 @@ pub(super) fn walk_actions(definition: &Value, f: &mut dyn FnMut(&str, &Value)) 
     }
 }
 
-/// Visits every string of a value with its pointer.
+/// Visits every string of a value with its pointer, object keys too (they are templates:
+/// the key at a pointer, then its value).
 fn strings(value: &Value, pointer: &mut String, f: &mut dyn FnMut(&str, &str)) {
     match value {
         Value::String(s) => f(pointer, s),
@@ -264,6 +265,7 @@ fn strings(value: &Value, pointer: &mut String, f: &mut dyn FnMut(&str, &str)) {
                 let len = pointer.len();
                 pointer.push('/');
                 push_pointer_token(pointer, k);
+                f(pointer, k);
                 strings(v, pointer, f);
                 pointer.truncate(len);
             }
@@ -301,6 +303,27 @@ fn app_setting_names(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn app_settings_in_keys_are_named_too() {
+        let text = r#"{"triggers": {"manual": {"type": "Request", "kind": "Http"}},
+            "actions": {"C": {"type": "Compose", "inputs": {"@{appsetting('Key_Name')}": 1, "v": "@appsetting('Value_Name')"}}}}"#;
+        let project = super::super::from_text("w.json", "w", text).unwrap_or_else(|e| panic!("{e:#}"));
+        let report = check_flow(&project, &project.flows[0]).unwrap_or_else(|e| panic!("{e:#}"));
+        let found: Vec<(&str, &str)> = report
+            .findings
+            .iter()
+            .filter(|f| f.code == "needs-app-setting")
+            .map(|f| (f.pointer.as_str(), f.message.split(':').next().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("/actions/C/inputs/@{appsetting('Key_Name')}", "appsetting('Key_Name')"),
+                ("/actions/C/inputs/v", "appsetting('Value_Name')")
+            ]
+        );
+    }
 
     #[test]
     fn finds_app_setting_names() {

@@ -24,7 +24,7 @@ use super::request::{check_method, check_uri};
 use super::retry::RetryPolicy;
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::{Context, Engine};
-use crate::template::{push_pointer_token, Document};
+use crate::template::{push_pointer_token, string_form, Document, StringForm};
 use crate::value::{Object, Value};
 
 /// The most items `paginationPolicy.minimumItemCount` may ask for.
@@ -313,15 +313,20 @@ impl HttpAction {
 
 /// Checks the members of the inputs that hold no expressions.
 fn check_inputs(fields: &Object, base: &str, engine: &Engine) -> Result<()> {
-    let literal = |v: &Value| engine.compile_document(v).map(|d| !d.has_expressions()).unwrap_or(false);
+    // A member with no expression is checked as it will render (`"@@x"` is the text `@x`).
+    let literal = |v: &Value| {
+        let document = engine.compile_document(v).ok().filter(|d| !d.has_expressions())?;
+        document.render(&crate::eval::RunContext::default()).ok()
+    };
     match fields.get_ci("method") {
         None => {
             return Err(definition_error(&join(base, "method"), "the Http action inputs need a 'method'"))
         }
-        Some(Value::String(m)) if literal(&Value::String(m.clone())) => {
-            check_method(m).map_err(|e| definition_error(&join(base, "method"), e))?;
+        Some(Value::String(m)) => {
+            if let StringForm::Literal(m) = string_form(m) {
+                check_method(&m).map_err(|e| definition_error(&join(base, "method"), e))?;
+            }
         }
-        Some(Value::String(_)) => {}
         Some(other) => {
             return Err(definition_error(
                 &join(base, "method"),
@@ -331,10 +336,11 @@ fn check_inputs(fields: &Object, base: &str, engine: &Engine) -> Result<()> {
     }
     match fields.get_ci("uri") {
         None => return Err(definition_error(&join(base, "uri"), "the Http action inputs need a 'uri'")),
-        Some(Value::String(u)) if literal(&Value::String(u.clone())) => {
-            check_uri(u).map_err(|e| definition_error(&join(base, "uri"), e))?;
+        Some(Value::String(u)) => {
+            if let StringForm::Literal(u) = string_form(u) {
+                check_uri(&u).map_err(|e| definition_error(&join(base, "uri"), e))?;
+            }
         }
-        Some(Value::String(_)) => {}
         Some(other) => {
             return Err(definition_error(
                 &join(base, "uri"),
@@ -345,7 +351,19 @@ fn check_inputs(fields: &Object, base: &str, engine: &Engine) -> Result<()> {
     for member in ["headers", "queries"] {
         match fields.get_ci(member) {
             None | Some(Value::Null) | Some(Value::Object(_)) => {}
-            Some(Value::String(s)) if s.starts_with('@') => {}
+            // Only a whole expression can give an object; "@@..." and "@{...}" give text.
+            Some(Value::String(s)) => match string_form(s) {
+                StringForm::Expression | StringForm::Invalid => {}
+                form => {
+                    return Err(definition_error(
+                        &join(base, member),
+                        format!(
+                            "'{member}' must be an object of names and values (or an expression that gives one), not {}",
+                            form.describe()
+                        ),
+                    ))
+                }
+            },
             Some(other) => {
                 return Err(definition_error(
                     &join(base, member),
@@ -357,15 +375,15 @@ fn check_inputs(fields: &Object, base: &str, engine: &Engine) -> Result<()> {
     if let Some(a) = fields.get_ci("authentication") {
         let pointer = join(base, "authentication");
         auth::check_type(a).map_err(|e| definition_error(&format!("{pointer}{}", e.pointer), e.message))?;
-        if literal(a) {
-            auth::Authentication::from_value(a, auth::DEFAULT_AUTHORITY)
+        if let Some(a) = literal(a) {
+            auth::Authentication::from_value(&a, auth::DEFAULT_AUTHORITY)
                 .map_err(|e| definition_error(&format!("{pointer}{}", e.pointer), e.message))?;
         }
     }
     if let Some(p) = fields.get_ci("retryPolicy") {
-        if literal(p) {
+        if let Some(p) = literal(p) {
             let pointer = join(base, "retryPolicy");
-            RetryPolicy::from_value(p)
+            RetryPolicy::from_value(&p)
                 .map_err(|e| definition_error(&format!("{pointer}{}", e.pointer), e.message))?;
         }
     }

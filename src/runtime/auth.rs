@@ -13,6 +13,7 @@ use base64::Engine as _;
 
 use super::redact::{Redactor, REDACTED};
 use super::transport::ClientIdentity;
+use crate::template::{string_form, StringForm};
 use crate::value::{Object, Value};
 
 /// Where tokens are fetched when the definition names no `authority`.
@@ -108,23 +109,46 @@ pub const TYPES: [&str; 5] =
     ["Raw", "Basic", "ActiveDirectoryOAuth", "ClientCertificate", "ManagedServiceIdentity"];
 
 /// Checks the `type` of an authentication object before rendering: it must be one of the
-/// known types (when it is not an expression).
+/// known types (when it is not an expression). Strings read as the template rule reads
+/// them: `"@@Basic"` is the text `@Basic`, and only a whole `"@expr"` can give an object.
 pub fn check_type(value: &Value) -> Result<(), AuthError> {
     let Some(o) = value.as_object() else {
         return match value {
-            Value::String(s) if s.starts_with('@') => Ok(()),
+            Value::String(s) => match string_form(s) {
+                StringForm::Expression | StringForm::Invalid => Ok(()),
+                form => Err(auth_error(
+                    "",
+                    format!(
+                        "'authentication' must be an object (or an expression that gives one), not {}",
+                        form.describe()
+                    ),
+                )),
+            },
             Value::Null => Ok(()),
             other => {
                 Err(auth_error("", format!("'authentication' must be an object, not {}", other.value_type())))
             }
         };
     };
+    // A type computed when the action runs is checked then, as rendered.
+    check_type_member(o, |t| match string_form(t) {
+        StringForm::Literal(t) => Some(t),
+        StringForm::Expression | StringForm::Interpolated | StringForm::Invalid => None,
+    })
+}
+
+/// The `type` member of an authentication object: `text` gives the type's text, or `None`
+/// when it is not known yet.
+fn check_type_member(o: &Object, text: impl Fn(&str) -> Option<String>) -> Result<(), AuthError> {
     match o.get_ci("type") {
-        Some(Value::String(t)) if t.starts_with('@') => Ok(()),
-        Some(Value::String(t)) if TYPES.iter().any(|k| k.eq_ignore_ascii_case(t)) => Ok(()),
-        Some(Value::String(t)) => {
-            Err(auth_error("/type", format!("'{t}' is not an authentication type: use {}", TYPES.join(", "))))
-        }
+        Some(Value::String(t)) => match text(t) {
+            Some(t) if TYPES.iter().any(|k| k.eq_ignore_ascii_case(&t)) => Ok(()),
+            Some(t) => Err(auth_error(
+                "/type",
+                format!("'{t}' is not an authentication type: use {}", TYPES.join(", ")),
+            )),
+            None => Ok(()),
+        },
         Some(other) => Err(auth_error(
             "/type",
             format!("the authentication 'type' must be a string, not {}", other.value_type()),
@@ -138,7 +162,6 @@ pub fn check_type(value: &Value) -> Result<(), AuthError> {
 impl Authentication {
     /// Reads a rendered `authentication` object; `null` means none.
     pub fn from_value(value: &Value, default_authority: &str) -> Result<Option<Authentication>, AuthError> {
-        check_type(value)?;
         let Some(o) = value.as_object() else {
             return match value {
                 Value::Null => Ok(None),
@@ -148,6 +171,8 @@ impl Authentication {
                 )),
             };
         };
+        // Rendered: the type is text as it stands (a computed "@x" is no template).
+        check_type_member(o, |t| Some(t.to_string()))?;
         let kind = o.get_ci("type").map(Value::to_text).unwrap_or_default();
         let text = |name: &str| -> Result<Option<String>, AuthError> {
             match o.get_ci(name) {
@@ -463,6 +488,37 @@ mod tests {
 
     fn auth(json: &str) -> Result<Option<Authentication>, AuthError> {
         Authentication::from_value(&from_json_str(json).unwrap_or_default(), DEFAULT_AUTHORITY)
+    }
+
+    #[test]
+    fn the_type_reads_by_the_template_rule_before_rendering_and_as_text_after() {
+        let before = |json: &str| check_type(&from_json_str(json).unwrap_or_default()).map_err(|e| e.message);
+        // (authentication as written, what check_type says)
+        let cases = [
+            (r#"{"type": "Basic"}"#, Ok(())),
+            (r#"{"type": "@parameters('t')"}"#, Ok(())),
+            (r#"{"type": "@{parameters('t')}"}"#, Ok(())),
+            (r#"{"type": "@@Basic"}"#, Err("'@Basic' is not an authentication type")),
+            (r#""@parameters('$authentication')""#, Ok(())),
+            (r#""@@parameters('$authentication')""#, Err("not the text \"@parameters('$authentication')\"")),
+            (
+                r#""@{parameters('$authentication')}""#,
+                Err("must be an object (or an expression that gives one)"),
+            ),
+        ];
+        for (json, expected) in cases {
+            match (before(json), expected) {
+                (Ok(()), Ok(())) => {}
+                (Err(got), Err(want)) => assert!(got.contains(want), "{json}: {got}"),
+                (got, want) => panic!("{json}: {got:?}, expected {want:?}"),
+            }
+        }
+        // Rendered, "@Basic" is a type's text, not an expression to skip.
+        let rendered = auth(r#"{"type": "@Basic", "username": "u"}"#).map_err(|e| e.message);
+        assert!(
+            rendered.as_ref().is_err_and(|m| m.contains("'@Basic' is not an authentication type")),
+            "{rendered:?}"
+        );
     }
 
     #[test]

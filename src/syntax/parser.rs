@@ -76,6 +76,10 @@ fn template(text: &str, limits: &Limits) -> Result<Template> {
             i += c.len_utf8();
         }
     }
+    // Only `@@{` escapes and no expression (`"a @@{b}"`): the text `a @{b}`, a literal.
+    if segments.is_empty() {
+        return Ok(Template::Literal(literal));
+    }
     if !literal.is_empty() {
         segments.push(Segment::Text(literal));
     }

@@ -3,9 +3,7 @@
 //! leaves call the expression functions of the same name.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::eval::{Context, Engine, State};
-use crate::functions::{Args, Call, Imp};
-use crate::syntax::Span;
+use crate::eval::{Context, Engine};
 use crate::template::Document;
 use crate::value::Value;
 
@@ -131,7 +129,7 @@ impl Condition {
             Condition::Not(inner) => Ok(!inner.eval(engine, ctx)?),
             Condition::Compare { function, operands } => {
                 let values = operands.iter().map(|d| d.render(ctx)).collect::<Result<Vec<_>>>()?;
-                match call_function(engine, function, &values, ctx)? {
+                match engine.call(function, &values, ctx)? {
                     Value::Bool(b) => Ok(b),
                     other => Err(Error::new(
                         ErrorKind::Evaluation,
@@ -140,35 +138,5 @@ impl Condition {
                 }
             }
         }
-    }
-}
-
-/// Calls a function of the engine's library with values already evaluated.
-pub(crate) fn call_function(engine: &Engine, name: &str, args: &[Value], ctx: &dyn Context) -> Result<Value> {
-    let function = engine.lookup(name).ok_or_else(|| {
-        Error::new(
-            ErrorKind::UnknownFunction,
-            format!("The template function '{name}' is not defined or not valid."),
-        )
-    })?;
-    if let Some(message) = function.check_arity(args.len()) {
-        return Err(Error::new(ErrorKind::ArgumentCount, message));
-    }
-    let limits = engine.limits().clone();
-    let mut state = State::new(ctx, &limits, name);
-    let spans = vec![Span::new(0, 0); args.len()];
-    match function.imp {
-        Imp::Eager(f) => f(
-            &mut Call { function, span: Span::new(0, 0), state: &mut state },
-            Args::new(function.name, args, &spans),
-        ),
-        Imp::Lazy(_) => Err(Error::new(
-            ErrorKind::Unsupported,
-            format!("'{name}' cannot be used as a condition operator"),
-        )),
-        Imp::Missing(why) => Err(Error::new(
-            ErrorKind::NotImplemented,
-            format!("the function '{name}' is not implemented yet: {why}"),
-        )),
     }
 }

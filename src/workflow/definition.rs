@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::eval::Engine;
-use crate::template::{push_pointer_token, Document, Template};
+use crate::template::{push_pointer_token, string_form, Document, StringForm, Template};
 use crate::value::{from_json_str, Object, Str, Value};
 
 use super::clock::parse_duration;
@@ -297,6 +297,10 @@ pub(crate) enum Kind {
     Terminate,
     Wait,
     Response,
+    /// A built-in Date Time or Text Functions operation, which the runner performs itself.
+    Expression {
+        operation: &'static super::expression::Operation,
+    },
     /// `None` when the action's definition is not valid (listed in `Workflow::invalid`).
     Http {
         action: Option<crate::runtime::HttpAction>,
@@ -946,7 +950,7 @@ impl Loader<'_> {
                     }
                     for (case_name, c) in cs {
                         let cp = child_pointer(&format!("{pointer}/cases"), case_name);
-                        let value = c.member("case").ok_or_else(|| {
+                        let mut value = c.member("case").ok_or_else(|| {
                             definition_error(&cp, format!("case '{case_name}' needs a \"case\" value"))
                         })?;
                         if !matches!(
@@ -959,12 +963,14 @@ impl Loader<'_> {
                             ));
                         }
                         if let Value::String(s) = &value {
-                            if s.starts_with('@') && !s.starts_with("@@") {
+                            // The template rule decides, so `"@@x"` is the constant `@x`.
+                            let StringForm::Literal(text) = string_form(s) else {
                                 return Err(definition_error(
                                     &format!("{cp}/case"),
                                     "a case value must be a constant, not an expression",
                                 ));
-                            }
+                            };
+                            value = Value::from(text);
                         }
                         if cases.iter().any(|x: &Case| x.value == value) {
                             return Err(definition_error(
@@ -1056,9 +1062,11 @@ impl Loader<'_> {
                 }
                 let timeout_raw =
                     limit.member("timeout").unwrap_or_else(|| Value::from(limits::UNTIL_DEFAULT_TIMEOUT));
+                // A timeout with no expression is checked now, as it renders ("@@PT1H" is
+                // the text @PT1H); one computed by an expression, when the loop starts.
                 if let Value::String(t) = &timeout_raw {
-                    if !t.starts_with('@') {
-                        parse_duration(t).map_err(|e| {
+                    if let StringForm::Literal(t) = string_form(t) {
+                        parse_duration(&t).map_err(|e| {
                             definition_error(&format!("{pointer}/limit/timeout"), e.message().to_string())
                         })?;
                     }
@@ -1094,6 +1102,23 @@ impl Loader<'_> {
             "response" => {
                 here("a Foreach or Until loop", !scope.in_foreach && !scope.in_until)?;
                 Kind::Response
+            }
+            "expression" => {
+                let kind = get_str(o, "kind").unwrap_or_default();
+                match super::expression::operation(&kind) {
+                    Some(operation) => Kind::Expression { operation },
+                    None => {
+                        self.unsupported.push(UnsupportedAction {
+                            name: name.to_string(),
+                            type_name: format!(
+                                "Expression of kind '{kind}'; the runner performs the kinds {}",
+                                super::expression::known_kinds()
+                            ),
+                            pointer: format!("{pointer}/kind"),
+                        });
+                        Kind::Unsupported
+                    }
+                }
             }
             "http" => match crate::runtime::HttpAction::from_value_with(name, raw, engine) {
                 Ok(action) => Kind::Http { action: Some(action) },

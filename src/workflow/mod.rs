@@ -20,6 +20,7 @@ pub mod clock;
 mod condition;
 pub mod definition;
 pub mod demo;
+mod expression;
 mod http;
 pub mod mock;
 pub mod params;
@@ -288,11 +289,16 @@ fn check_actions_runnable(workflow: &Workflow, mocks: &Mocks, coverage: &Coverag
                     format!("the mocks name the action '{name}', which the workflow does not have"),
                 ))
             }
-            Some(a) if !matches!(a.kind, definition::Kind::Http { .. } | definition::Kind::Unsupported) => {
+            Some(a)
+                if !matches!(
+                    a.kind,
+                    definition::Kind::Http { .. } | definition::Kind::Unsupported | definition::Kind::Expression { .. }
+                ) =>
+            {
                 return Err(Error::new(
                     ErrorKind::Definition,
                     format!(
-                        "the mocks name '{name}', a {} action; mocks answer for Http and connector actions",
+                        "the mocks name '{name}', a {} action; mocks answer for Http, connector and Expression actions",
                         a.type_name
                     ),
                 ))

@@ -626,12 +626,7 @@ impl<'w> RunState<'w> {
                 };
                 let mut chosen = None;
                 for (i, case) in cases.iter().enumerate() {
-                    match super::condition::call_function(
-                        &self.engine,
-                        "equals",
-                        &[value.clone(), case.value.clone()],
-                        &ctx,
-                    ) {
+                    match self.engine.call("equals", &[value.clone(), case.value.clone()], &ctx) {
                         Ok(Value::Bool(true)) => {
                             chosen = Some(i);
                             break;
@@ -680,7 +675,13 @@ impl<'w> RunState<'w> {
             }
             Kind::Terminate => actions::terminate(self, def, &ctx),
             Kind::Wait => actions::wait(self, def, &ctx),
-            Kind::Http { .. } | Kind::Unsupported => super::http::perform(self, def, &ctx),
+            // A mock by name still answers for it, as before the runner performed these.
+            Kind::Expression { operation } if self.mocks.for_action(&def.name).is_none() => {
+                super::expression::perform(self, def, operation, &ctx)
+            }
+            Kind::Http { .. } | Kind::Unsupported | Kind::Expression { .. } => {
+                super::http::perform(self, def, &ctx)
+            }
             _ => actions::perform(self, def, &ctx, frame),
         }
     }

@@ -28,6 +28,7 @@ mod junit_schema;
 mod properties;
 mod repl_pty;
 mod schemas;
+mod semantics;
 mod view;
 mod workflow;
 mod workflow_cli;

@@ -5,11 +5,12 @@
 //!
 //! ```text
 //! graph  = {"trigger": {"name", "type"} | null, "actions": [node], "inferred": bool}
-//! node   = {"name", "type", "runAfter": [{"from", "statuses": [..]}], "branches": [branch]}
+//! node   = {"name", "type", "kind"?, "runAfter": [{"from", "statuses": [..]}], "branches": [branch]}
 //! branch = {"key", "label" | null, "actions": [node]}
 //! ```
 //! Branch keys: `body` (Scope, Foreach, Until), `true` / `false` (If), the case's name or
-//! `default` (Switch): the same keys the coverage overlay uses.
+//! `default` (Switch): the same keys the coverage overlay uses. `kind` names the operation of
+//! a built-in `Expression` action (`IndexOf`, `GetFutureTime`), as the designer names the card.
 
 use crate::value::{Object, Value};
 use crate::workflow::definition::{ActionDef, Container, Kind};
@@ -38,6 +39,9 @@ fn node(a: &ActionDef) -> Value {
     let mut n = Object::new();
     n.insert("name", Value::String(a.name.clone()));
     n.insert("type", Value::from(a.type_name.as_str()));
+    if let Kind::Expression { operation } = &a.kind {
+        n.insert("kind", Value::from(operation.kind));
+    }
     let edges = a
         .run_after
         .iter()
@@ -190,6 +194,23 @@ mod tests {
             graph.member("trigger").and_then(|t| t.member("name")).map(|n| n.to_text()).as_deref(),
             Some("manual")
         );
+    }
+
+    #[test]
+    fn expression_actions_carry_their_operation() {
+        let flow = Workflow::from_json_str(
+            r#"{"triggers": {"manual": {"type": "Request", "kind": "Http"}}, "actions": {
+                  "Find": {"type": "Expression", "kind": "IndexOf", "inputs": {"text": "ab", "searchText": "b"}},
+                  "Other": {"type": "Expression", "kind": "FormatNumber", "inputs": {}},
+                  "Plain": {"type": "Compose", "inputs": 1}}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let actions = of_workflow(&flow).member("actions").unwrap_or_default();
+        let kind = |i: i64| actions.index(i).and_then(|n| n.member("kind")).map(|k| k.to_text());
+        assert_eq!(kind(0).as_deref(), Some("IndexOf"));
+        // A kind the runner does not perform is drawn by its type alone, as is any other action.
+        assert_eq!(kind(1), None);
+        assert_eq!(kind(2), None);
     }
 
     #[test]

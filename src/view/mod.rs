@@ -98,10 +98,13 @@ impl RunPage {
     /// given with [`RunPage::with_workflow`].
     pub fn new(runs: Vec<Value>) -> RunPage {
         let graph = runs.first().map(graph::of_record).unwrap_or_default();
-        let title = runs
-            .first()
-            .and_then(|r| r.member("workflow"))
-            .and_then(|w| w.member("name"))
+        // An export's display name is the name its maker knows; the workflow name otherwise.
+        let workflow = runs.first().and_then(|r| r.member("workflow"));
+        let title = workflow
+            .as_ref()
+            .and_then(|w| w.member("tags"))
+            .and_then(|t| t.member("flowDisplayName"))
+            .or_else(|| workflow.as_ref().and_then(|w| w.member("name")))
             .map(|n| n.to_text())
             .unwrap_or_else(|| "run".into());
         RunPage { title, graph, runs }
@@ -323,6 +326,20 @@ mod tests {
         assert!(!data.contains("<script") && !data.contains("<!--") && !data.contains('\u{2028}'), "{data}");
         assert!(data.contains("\\u003c/script\\u003e"), "{data}");
         assert!(html.contains("<title>&lt;b&gt;x&lt;/b&gt; · flowexpr</title>"), "the title is escaped");
+    }
+
+    #[test]
+    fn an_exports_display_name_titles_the_page() {
+        let record = |workflow: &str| {
+            crate::value::from_json_str(&format!(
+                r#"{{"status": "Succeeded", "actions": {{}}, "workflow": {workflow}}}"#
+            ))
+            .unwrap_or_default()
+        };
+        let shown = record(r#"{"name": "1ad90513", "tags": {"flowDisplayName": "Scheduled quote email"}}"#);
+        assert!(RunPage::new(vec![shown]).html().contains("<title>Scheduled quote email · flowexpr</title>"));
+        let plain = record(r#"{"name": "orders", "tags": {}}"#);
+        assert!(RunPage::new(vec![plain]).html().contains("<title>orders · flowexpr</title>"));
     }
 
     #[test]

@@ -53,23 +53,18 @@ fn definition() -> Value {
 }
 
 /// Every (from, to, statuses) runAfter edge of a definition, nested actions included.
-fn expected_edges(actions: &Value, out: &mut BTreeSet<(String, String, String)>) {
-    let Some(map) = actions.as_object() else { return };
-    for (name, action) in map {
-        if let Some(after) = action["runAfter"].as_object() {
-            for (from, statuses) in after {
-                let list: Vec<&str> =
-                    statuses.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-                out.insert((from.clone(), name.clone(), list.join(",")));
-            }
-        }
-        expected_edges(&action["actions"], out);
-        expected_edges(&action["else"]["actions"], out);
-        expected_edges(&action["default"]["actions"], out);
-        if let Some(cases) = action["cases"].as_object() {
-            cases.values().for_each(|c| expected_edges(&c["actions"], out));
+fn expected_edges(actions: &Value) -> BTreeSet<(String, String, String)> {
+    let mut all = Vec::new();
+    all_actions(actions, None, &mut all);
+    let mut out = BTreeSet::new();
+    for (name, _, action) in all {
+        for (from, statuses) in action["runAfter"].as_object().into_iter().flatten() {
+            let list: Vec<&str> =
+                statuses.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            out.insert((from.clone(), name.clone(), list.join(",")));
         }
     }
+    out
 }
 
 /// The action nodes the page drew: name → status shown.
@@ -84,9 +79,10 @@ fn drawn_nodes(b: &mut Browser) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The graph shows every action of the record with its status, and every runAfter edge of
-/// the definition with its statuses.
-fn check_graph(b: &mut Browser, record: &Value) {
+/// The graph shows every action of the record with its status, every runAfter edge of the
+/// definition with its statuses, and an edge from the trigger to each top-level action that
+/// runs after no other.
+fn check_graph(b: &mut Browser, record: &Value, definition: &Value) {
     let nodes = drawn_nodes(b);
     let actions = record["actions"].as_object().unwrap_or_else(|| panic!("no actions in the record"));
     assert_eq!(nodes.len(), actions.len(), "{nodes:?}");
@@ -94,8 +90,7 @@ fn check_graph(b: &mut Browser, record: &Value) {
         let shown = nodes.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str());
         assert_eq!(shown, action["status"].as_str(), "the status of {name}");
     }
-    let mut expected = BTreeSet::new();
-    expected_edges(&definition()["actions"], &mut expected);
+    let expected = expected_edges(&definition["actions"]);
     let labels = b.eval("[...document.querySelectorAll('.canvas .edge-label')].map(l => [l.dataset.from, l.dataset.to, l.dataset.statuses])");
     let drawn: BTreeSet<(String, String, String)> = labels
         .as_array()
@@ -110,14 +105,27 @@ fn check_graph(b: &mut Browser, record: &Value) {
         })
         .collect();
     assert_eq!(drawn, expected, "runAfter edges and their statuses");
+    let top = definition["actions"].as_object().cloned().unwrap_or_default();
+    let roots: BTreeSet<String> = top
+        .iter()
+        .filter(|(_, a)| {
+            a["runAfter"].as_object().is_none_or(|after| after.keys().all(|from| !top.contains_key(from)))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    let trigger =
+        definition["triggers"].as_object().and_then(|t| t.keys().next().cloned()).unwrap_or_default();
+    let from_trigger = b.eval(&format!(
+        "[...document.querySelectorAll('path.edge')].filter(p => p.dataset.from === {}).map(p => p.dataset.to)",
+        Value::from(trigger.as_str())
+    ));
+    let from_trigger: BTreeSet<String> =
+        from_trigger.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
+    assert_eq!(from_trigger, roots, "the edges from the trigger {trigger}");
     let paths =
         b.eval("document.querySelectorAll('svg.edges path.edge').length").as_u64().unwrap_or_default();
-    // One path per labelled edge, and one from the trigger to the first action.
-    assert_eq!(paths as usize, expected.len() + 1);
-    assert_eq!(
-        b.eval("(() => { const p = document.querySelector('path.edge[data-from=\"Nightly\"]'); return p && p.dataset.to; })()"),
-        json!("Initialize_batches_posted")
-    );
+    // One path per labelled edge, and one per edge from the trigger.
+    assert_eq!(paths as usize, expected.len() + roots.len());
 }
 
 /// The page box of a node (left, top, right, bottom).
@@ -163,7 +171,7 @@ fn the_reconciliation_run_is_drawn_as_the_designer_lays_it_out() {
     assert!(text(&out.stderr).contains("wrote the run view"), "{}", text(&out.stderr));
     let record = read_json(&record_path);
     b.open(&page);
-    check_graph(&mut b, &record);
+    check_graph(&mut b, &record, &definition());
 
     // Nested: the Try scope holds its actions; parallel branches sit side by side.
     let try_box = rect(&mut b, ".scope[data-scope=\"Try\"]");
@@ -271,7 +279,7 @@ fn a_failed_run_shows_its_error_and_the_retries_on_a_timeline() {
     }
     let record = read_json(&record_path);
     b.open(&page);
-    check_graph(&mut b, &record);
+    check_graph(&mut b, &record, &definition());
     assert_eq!(b.eval("document.querySelector('header .badge').dataset.status"), json!("Failed"));
     let error = b.text("[data-part=run-error]").unwrap_or_default();
     assert!(error.contains("The reconciliation failed in Post_Batches."), "{error}");
@@ -582,4 +590,178 @@ fn view_says_what_it_cannot_draw() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let html = std::fs::read_to_string(dir.join("plain.html")).unwrap_or_default();
     assert!(html.starts_with("<!doctype html>") && html.contains("id=\"flowexpr-data\""));
+}
+
+/// The definition of a Power Automate export (package or solution `.zip`), read straight
+/// from the archive: the one JSON entry holding `properties.definition`.
+fn export_definition(zip_path: &Path) -> Value {
+    let file = std::fs::File::open(zip_path).unwrap_or_else(|e| panic!("{}: {e}", zip_path.display()));
+    let mut archive = zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{}: {e}", zip_path.display()));
+    let mut found = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+        if !entry.name().is_ok_and(|n| n.ends_with(".json")) {
+            continue;
+        }
+        let mut text = String::new();
+        if std::io::Read::read_to_string(&mut entry, &mut text).is_err() {
+            continue;
+        }
+        let json: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).unwrap_or_default();
+        if json["properties"]["definition"].is_object() {
+            found.push(json["properties"]["definition"].clone());
+        }
+    }
+    assert_eq!(found.len(), 1, "{}: one flow", zip_path.display());
+    found.remove(0)
+}
+
+/// Every action of a definition, nested ones included: name → (its parent, the action).
+fn all_actions(actions: &Value, parent: Option<&str>, out: &mut Vec<(String, Option<String>, Value)>) {
+    let Some(map) = actions.as_object() else { return };
+    for (name, action) in map {
+        out.push((name.clone(), parent.map(str::to_owned), action.clone()));
+        let inner = [&action["actions"], &action["else"]["actions"], &action["default"]["actions"]];
+        inner.into_iter().for_each(|list| all_actions(list, Some(name), out));
+        if let Some(cases) = action["cases"].as_object() {
+            cases.values().for_each(|c| all_actions(&c["actions"], Some(name), out));
+        }
+    }
+}
+
+/// The branches the designer draws under an If or a Switch, by the keys the page uses.
+fn expected_branches(action: &Value) -> Option<Vec<String>> {
+    match action["type"].as_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("if") => Some(vec!["true".into(), "false".into()]),
+        Some("switch") => {
+            let mut keys: Vec<String> =
+                action["cases"].as_object().map(|c| c.keys().cloned().collect()).unwrap_or_default();
+            keys.push("default".into());
+            Some(keys)
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn a_real_exports_run_is_drawn_from_the_export_with_its_expression_actions() {
+    // Two pnp solution zips with built-in Expression actions, run as given with every
+    // connector action stubbed: (sample, zip, the flow's display name, how the run ends).
+    let exports = [
+        (
+            "ScheduledQuoteEmail-d365goddess",
+            "scheduledquoteemail.zip",
+            "Scheduled quote email",
+            // The stubbed ListRecords answers `{}`, so the HTML table has no rows to read.
+            "Failed",
+        ),
+        ("graph_api_in_power_bi", "GetOrganizationUsers.zip", "Get Organization Users", "Succeeded"),
+    ];
+    let Some(mut b) = Browser::launch("export") else { return };
+    let dir = artefacts();
+    for (sample, zip_name, display, status) in exports {
+        let zip = format!("tests/corpus/powerautomate/pnp/{sample}/solution/{zip_name}");
+        let record_path = dir.join(format!("{sample}.json"));
+        let page = dir.join(format!("{sample}.html"));
+        let out = flowexpr(&[
+            "run",
+            &zip,
+            "--workflow",
+            display,
+            "--stub-unmocked",
+            "--clock",
+            "2024-01-15T10:30:00Z",
+            "--out",
+            path_str(&record_path),
+        ]);
+        let code = if status == "Succeeded" { 0 } else { 1 };
+        assert_eq!(out.status.code(), Some(code), "{sample}: {}", text(&out.stderr));
+        let record = read_json(&record_path);
+        assert_eq!(record["status"], json!(status), "{sample}");
+        let out = flowexpr(&[
+            "view",
+            path_str(&record_path),
+            "--flow",
+            &zip,
+            "--workflow",
+            display,
+            "-o",
+            path_str(&page),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{sample}: {}", text(&out.stderr));
+        let definition = export_definition(&root().join(&zip));
+        let mut actions = Vec::new();
+        all_actions(&definition["actions"], None, &mut actions);
+        b.open(&page);
+
+        // Every action of the export, and nothing else, with its status and edges.
+        let drawn: BTreeSet<String> = drawn_nodes(&mut b).into_iter().map(|(n, _)| n).collect();
+        let defined: BTreeSet<String> = actions.iter().map(|(n, _, _)| n.clone()).collect();
+        assert_eq!(drawn, defined, "{sample}: the nodes are the definition's actions");
+        check_graph(&mut b, &record, &definition);
+        assert_eq!(
+            b.eval("document.querySelector('button.node[data-trigger]').dataset.trigger"),
+            json!(definition["triggers"]
+                .as_object()
+                .and_then(|t| t.keys().next())
+                .cloned()
+                .unwrap_or_default())
+        );
+
+        // Nested actions sit inside their container; branches are the definition's.
+        for (name, parent, action) in &actions {
+            if let Some(parent) = parent {
+                let outer = rect(&mut b, &format!(".scope[data-scope=\"{parent}\"]"));
+                let inner = rect(&mut b, &node(name));
+                assert!(
+                    outer[0] < inner[0] && outer[1] < inner[1] && inner[2] < outer[2] && inner[3] < outer[3],
+                    "{sample}: {name} is drawn inside {parent}: {inner:?} in {outer:?}"
+                );
+            }
+            if let Some(keys) = expected_branches(action) {
+                let shown = b.eval(&format!(
+                    "[...document.querySelectorAll('.branch[data-owner=\"{name}\"]')].map(x => x.dataset.branch)"
+                ));
+                assert_eq!(shown, json!(keys), "{sample}: the branches of {name}");
+            }
+        }
+
+        // Expression actions say which operation they are and show what it computed.
+        let expressions: Vec<&(String, Option<String>, Value)> =
+            actions.iter().filter(|(_, _, a)| a["type"] == "Expression").collect();
+        assert!(!expressions.is_empty(), "{sample} holds an Expression action");
+        for (name, _, action) in expressions {
+            let kind = action["kind"].as_str().unwrap_or_default();
+            let shown = b.text(&format!("{} .n-type", node(name)));
+            assert_eq!(shown, Some(format!("Expression · {kind}")), "{sample}: {name}");
+            b.click(&node(name));
+            assert!(details_title(&mut b).starts_with(name.as_str()), "{}", details_title(&mut b));
+            let outputs: Value =
+                serde_json::from_str(&b.text("#details [data-part=outputs]").unwrap_or_default())
+                    .unwrap_or_default();
+            let recorded = &record["actions"][name];
+            let expected = match recorded["outputs"].clone() {
+                Value::Null => recorded["repetitions"][0]["outputs"].clone(),
+                outputs => outputs,
+            };
+            assert!(expected["body"].is_string() || expected["body"].is_number(), "{name}: {expected}");
+            assert_eq!(outputs, expected, "{sample}: the outputs of {name}");
+            b.key("Escape");
+        }
+
+        // The page is titled by the export's display name; stubbed actions say so.
+        assert!(b.text("header h1").unwrap_or_default().starts_with(display), "{sample}");
+        let stubbed =
+            b.eval("[...document.querySelectorAll('button.node[data-stubbed]')].map(n => n.dataset.action)");
+        assert_eq!(stubbed, record["stubbed"], "{sample}: the stubbed actions");
+        for name in record["stubbed"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            let meta = b.text(&format!("{} .n-meta", node(name))).unwrap_or_default();
+            assert!(meta.contains("stubbed"), "{sample}: {name}: {meta}");
+            b.click(&node(name));
+            let notice = b.text("#details [data-part=stubbed]").unwrap_or_default();
+            assert!(notice.contains("--stub-unmocked answered it"), "{notice}");
+            b.key("Escape");
+        }
+        finish(&mut b, sample);
+    }
 }

@@ -117,7 +117,7 @@
     function visit(list, parent, branch, loops) {
       return (list || []).map(function (def) {
         var node = {
-          name: def.name, type: def.type || '', runAfter: def.runAfter || [], parent: parent,
+          name: def.name, type: def.type || '', kind: def.kind || '', runAfter: def.runAfter || [], parent: parent,
           branch: branch, loops: loops, branches: [], isLoop: /^(foreach|until)$/i.test(def.type || '')
         };
         byName[lower(def.name)] = node;
@@ -249,7 +249,14 @@
     this.elements = {};
     this.selected = null;
     this.loopInfo = {};
+    // The actions `--stub-unmocked` answered: their Succeeded is a stand-in, not the connector's.
+    this.stubbed = {};
+    (this.record.stubbed || []).forEach(function (n) { this.stubbed[lower(n)] = true; }, this);
   }
+
+  RunView.prototype.isStubbed = function (node) {
+    return !this.coverage && !!this.stubbed[lower(node.name)];
+  };
 
   RunView.prototype.rec = function (name) { return member(this.actions, name); };
 
@@ -312,6 +319,7 @@
     parts.push(statusOf(st.status).word);
     var rec = st.rec;
     if (rec && st.status && !/^skipped$/i.test(st.status) && st.ms !== null && st.ms !== undefined) parts.push(human(st.ms));
+    if (this.isStubbed(node)) parts.push('stubbed');
     var attempts = rec && rec.attempts ? rec.attempts.filter(function (a) { return (a.kind || 'request') === 'request'; }).length : 0;
     if (attempts > 1) parts.push(attempts + ' attempts');
     if (!st.rep && rec && typeof rec.repetitionCount === 'number') parts.push('×' + rec.repetitionCount);
@@ -336,10 +344,11 @@
     if (this.selected === node) cls += ' selected';
     e.button.className = cls;
     e.button.setAttribute('data-status', s.word);
+    if (this.isStubbed(node)) e.button.setAttribute('data-stubbed', 'true');
     e.icon.textContent = s.icon;
     var meta = this.metaText(node, st);
     e.meta.textContent = meta;
-    e.button.setAttribute('aria-label', node.name + ': ' + (this.coverage ? meta : s.word + (meta ? ', ' + meta : '')) + (node.type ? ' (' + node.type + ')' : ''));
+    e.button.setAttribute('aria-label', node.name + ': ' + (this.coverage ? meta : s.word + (meta ? ', ' + meta : '')) + (node.type ? ' (' + typeText(node) + ')' : ''));
   };
 
   RunView.prototype.paintAll = function () {
@@ -387,7 +396,7 @@
       });
       var icon = el('span', { class: 'st-icon', 'aria-hidden': 'true' });
       var meta = el('span', { class: 'n-meta' });
-      append(button, [icon, el('span', { class: 'n-name', text: n.name }), el('span', { class: 'n-type', text: n.isTrigger ? 'trigger · ' + n.type : n.type }), hasBody ? null : meta]);
+      append(button, [icon, el('span', { class: 'n-name', text: n.name }), el('span', { class: 'n-type', text: n.isTrigger ? 'trigger · ' + n.type : typeText(n) }), hasBody ? null : meta]);
       if (hasBody) {
         button.style.height = (HEAD - 14) + 'px';
         button.querySelector('.n-type').textContent = n.type + ' · ';
@@ -417,6 +426,10 @@
     });
     this.collectEdges(nodes);
   };
+
+  // What an action is: its type and, for a built-in Expression action, its operation
+  // (`Expression · IndexOf`), as the designer names the card.
+  function typeText(n) { return n.kind ? n.type + ' · ' + n.kind : n.type; }
 
   function box(x, y, w, h) { return 'left:' + x + 'px;top:' + y + 'px;width:' + w + 'px;height:' + h + 'px'; }
 
@@ -606,7 +619,7 @@
     close.addEventListener('click', function () { self.close(); });
     var title = el('h2', { id: 'details-title', tabindex: '-1' }, node.name + ' ', badge(st.status));
     append(panel, [close, title]);
-    var rows = [['Type', node.isTrigger ? 'trigger · ' + node.type : node.type], ['Status', statusOf(st.status).word]];
+    var rows = [['Type', node.isTrigger ? 'trigger · ' + node.type : typeText(node)], ['Status', statusOf(st.status).word]];
     if (rec.code) rows.push(['Code', rec.code]);
     if (st.rep) rows.push(['Iteration', node.loops.map(function (l) { return l + ' ' + (self.iteration[lower(l)] + 1); }).join(', ')]);
     if (rec.startTime) rows.push(['Started', rec.startTime]);
@@ -618,6 +631,7 @@
     var dl = el('dl');
     rows.forEach(function (r) { append(dl, [el('dt', { text: r[0] }), el('dd', { text: r[1] })]); });
     panel.appendChild(dl);
+    if (this.isStubbed(node)) panel.appendChild(el('p', { class: 'notice', 'data-part': 'stubbed', text: 'Stubbed: no mock, connection or child flow covered this action, so --stub-unmocked answered it with status 200, headers {} and body {}.' }));
     if (st.missing) panel.appendChild(el('p', { class: 'notice', text: 'The record keeps no repetition for this iteration (it keeps the first ' + 100 + ' of each action and its failures).' }));
     if (rec.error) {
       panel.appendChild(el('h3', { text: 'Error' }));
@@ -737,12 +751,17 @@
     return Object.keys(by).map(function (s) { return by[s] + ' ' + s; }).join(', ');
   }
 
+  // The flow's name as its maker knows it: an export's display name, else the workflow name.
+  function flowName(r) {
+    var w = r.workflow || {};
+    return (w.tags && w.tags.flowDisplayName) || w.name;
+  }
+
   function runHeader(entry, flow, backLink) {
     var r = entry.record || {};
     var header = el('header', { class: 'top' });
     if (backLink) header.appendChild(el('p', null, el('a', { href: '#', text: '← All cases' })));
-    var wf = r.workflow && r.workflow.name;
-    header.appendChild(el('h1', null, (wf || data.title) + ' ', badge(r.status || 'Not run')));
+    header.appendChild(el('h1', null, (flowName(r) || data.title) + ' ', badge(r.status || 'Not run')));
     var meta = el('div', { class: 'meta' });
     var runName = r.workflow && r.workflow.run && r.workflow.run.name;
     append(meta, [
@@ -782,7 +801,7 @@
     view.panel = panel;
     app.appendChild(el('div', { class: 'layout' }, wrap, panel));
     view.render(wrap);
-    document.title = (entry.record && entry.record.workflow && entry.record.workflow.name || data.title) + ' · flowexpr';
+    document.title = (flowName(entry.record || {}) || data.title) + ' · flowexpr';
     return true;
   }
 

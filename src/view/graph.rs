@@ -12,7 +12,9 @@
 //! `default` (Switch): the same keys the coverage overlay uses. `kind` names the operation of
 //! a built-in `Expression` action (`IndexOf`, `GetFutureTime`), as the designer names the card.
 
-use crate::value::{Object, Value};
+use std::collections::HashMap;
+
+use crate::value::{Object, Str, Value};
 use crate::workflow::definition::{ActionDef, Container, Kind};
 use crate::workflow::Workflow;
 
@@ -99,7 +101,14 @@ pub(crate) fn of_record(record: &Value) -> Value {
         Value::Object(o)
     });
     graph.insert("trigger", trigger.unwrap_or(Value::Null));
-    graph.insert("actions", Value::array(children_of(&actions, None, 0)));
+    // Each action's children, in the record's order, found in one pass (a record holds up to
+    // 500 actions: asking every action for its children would be quadratic).
+    let mut children = Children::new();
+    for (name, r) in actions.iter() {
+        let parent = r.member("parent").and_then(|p| p.as_str().map(str::to_owned));
+        children.entry(parent).or_default().push((name, r));
+    }
+    graph.insert("actions", Value::array(children_of(&children, None, 0)));
     graph.insert("inferred", Value::Bool(true));
     Value::Object(graph)
 }
@@ -107,17 +116,19 @@ pub(crate) fn of_record(record: &Value) -> Value {
 /// Records nest at most this deep (the definition limit is 8); deeper parents are cut off.
 const MAX_INFERRED_DEPTH: usize = 16;
 
-fn children_of(actions: &Object, parent: Option<&str>, depth: usize) -> Vec<Value> {
+/// Parent name (`None`: the top level) → its actions, in the record's order.
+type Children<'a> = HashMap<Option<String>, Vec<(&'a Str, &'a Value)>>;
+
+fn children_of(children: &Children<'_>, parent: Option<&str>, depth: usize) -> Vec<Value> {
     if depth > MAX_INFERRED_DEPTH {
         return Vec::new();
     }
-    actions
-        .iter()
-        .filter(|(_, r)| r.member("parent").and_then(|p| p.as_str().map(str::to_owned)).as_deref() == parent)
+    let Some(list) = children.get(&parent.map(str::to_owned)) else { return Vec::new() };
+    list.iter()
         .map(|(name, r)| {
-            let inner = children_of(actions, Some(name), depth + 1);
+            let inner = children_of(children, Some(name), depth + 1);
             let mut n = Object::new();
-            n.insert("name", Value::String(name.clone()));
+            n.insert("name", Value::String((*name).clone()));
             n.insert("type", r.member("type").unwrap_or_else(|| Value::from("")));
             n.insert("runAfter", Value::array(Vec::new()));
             let branches = if inner.is_empty() {

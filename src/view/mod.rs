@@ -89,7 +89,8 @@ fn page_safe(record: &Value) -> Value {
 /// The page of one run, or of the runs a splitOn trigger started.
 pub struct RunPage {
     title: String,
-    graph: Value,
+    /// The definition's graph; `None` until one is given (then guessed from the first record).
+    graph: Option<Value>,
     runs: Vec<Value>,
 }
 
@@ -97,7 +98,6 @@ impl RunPage {
     /// A page of `runs` (at least one), laid out from the first record until a definition is
     /// given with [`RunPage::with_workflow`].
     pub fn new(runs: Vec<Value>) -> RunPage {
-        let graph = runs.first().map(graph::of_record).unwrap_or_default();
         // An export's display name is the name its maker knows; the workflow name otherwise.
         let workflow = runs.first().and_then(|r| r.member("workflow"));
         let title = workflow
@@ -107,12 +107,12 @@ impl RunPage {
             .or_else(|| workflow.as_ref().and_then(|w| w.member("name")))
             .map(|n| n.to_text())
             .unwrap_or_else(|| "run".into());
-        RunPage { title, graph, runs }
+        RunPage { title, graph: None, runs }
     }
 
     /// Lays the runs out against the definition that ran them.
     pub fn with_workflow(mut self, workflow: &Workflow) -> RunPage {
-        self.graph = graph::of_workflow(workflow);
+        self.graph = Some(graph::of_workflow(workflow));
         self
     }
 
@@ -126,7 +126,11 @@ impl RunPage {
     pub fn html(&self) -> String {
         let mut flow = Object::new();
         flow.insert("key", Value::from(self.title.as_str()));
-        flow.insert("graph", self.graph.clone());
+        let graph = match &self.graph {
+            Some(graph) => graph.clone(),
+            None => self.runs.first().map(graph::of_record).unwrap_or_default(),
+        };
+        flow.insert("graph", graph);
         flow.insert("coverage", Value::Null);
         let count = self.runs.len();
         let runs = self

@@ -12,6 +12,9 @@ use serde_json::{json, Value};
 
 use crate::browser::Browser;
 
+// The 500-action definition, shared with `benches/view.rs`.
+mod large;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -417,37 +420,12 @@ fn coverage_is_drawn_on_the_flow_graph() {
     finish(&mut b, "coverage");
 }
 
-/// 500 actions (the service's limit): a loop of 1,000 iterations and parallel chains.
-fn large_definition() -> Value {
-    let mut actions = serde_json::Map::new();
-    actions.insert(
-        "Loop".into(),
-        json!({"type": "Foreach", "foreach": "@range(0, 1000)",
-               "actions": {"Inner": {"type": "Compose", "inputs": "@items('Loop')"}}}),
-    );
-    for chain in 0..6 {
-        for step in 0..83 {
-            let name = format!("Step_{chain}_{step}");
-            let after = if step == 0 {
-                json!({"Loop": ["Succeeded"]})
-            } else {
-                json!({format!("Step_{chain}_{}", step - 1): ["Succeeded"]})
-            };
-            actions.insert(name, json!({"type": "Compose", "inputs": step, "runAfter": after}));
-        }
-    }
-    json!({"triggers": {"manual": {"type": "Request", "kind": "Http"}}, "actions": actions})
-}
-
 #[test]
 fn a_large_run_opens_and_its_loop_steps_to_any_iteration() {
     use flowexpr::view::RunPage;
-    use flowexpr::workflow::{self, RunOptions, Workflow};
     let Some(mut b) = Browser::launch("large") else { return };
-    let flow = Workflow::from_json_str(&large_definition().to_string()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(flow.action_count(), 500);
-    let finished = workflow::run(&flow, RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-    let html = RunPage::new(vec![finished.record.clone()]).with_workflow(&flow).html();
+    let (flow, record) = large::large_run();
+    let html = RunPage::new(vec![record]).with_workflow(&flow).html();
     let page = artefacts().join("large-run.html");
     std::fs::write(&page, &html).unwrap_or_else(|e| panic!("{e}"));
     b.open(&page);

@@ -128,6 +128,7 @@ pub fn smoke_cases_with(
                 duration: started.elapsed(),
                 failures: vec![format!("the export does not load: {e:#}")],
                 notes: Vec::new(),
+                run: None,
             };
             report(TestEvent::Planned { cases: 1 });
             report(TestEvent::Finished(&outcome));
@@ -154,6 +155,7 @@ pub fn smoke_cases_with(
                 duration: started.elapsed(),
                 failures,
                 notes,
+                run: None,
             };
             report(TestEvent::Finished(&outcome));
             outcome

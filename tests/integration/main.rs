@@ -2,6 +2,7 @@
 //! clean `cargo test` build small (disk) and quick (the linker is the slow part on two cores).
 //! Each module is a former `tests/*.rs` file; the data they read stays under `tests/`.
 
+mod browser;
 mod check;
 mod cli;
 mod conformance;
@@ -29,6 +30,7 @@ mod properties;
 mod repl_pty;
 mod schemas;
 mod semantics;
+mod view;
 mod workflow;
 mod workflow_cli;
 mod workflow_e2e;

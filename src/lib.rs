@@ -48,6 +48,8 @@ pub mod syntax;
 pub mod template;
 pub mod value;
 #[cfg(feature = "http")]
+pub mod view;
+#[cfg(feature = "http")]
 pub mod workflow;
 pub mod xml;
 

@@ -39,7 +39,8 @@ Examples:
   flowexpr test examples/powerautomate/PatternTry-Catch-Finally.zip
   flowexpr test exports/untested-solution.zip
   flowexpr test --format json | jq -c 'select(.status == \"failed\")'
-  flowexpr test --junit report.xml";
+  flowexpr test --junit report.xml
+  flowexpr test --html report.html";
 pub(super) const CONNECTOR: &str = "\
 Examples:
   flowexpr connector list examples/connectors/expenses
@@ -51,7 +52,14 @@ Examples:
   flowexpr run examples/standard --workflow orders --mocks examples/standard/mocks.json
   flowexpr run examples/powerautomate/PatternTry-Catch-Finally.zip --stub-unmocked --tag flowDisplayName=Demo
   flowexpr run exports/solution.zip --workflow \"Expense digest\" --connections by-api-name.json
-  echo '{\"id\": 7}' | flowexpr run flow.json --trigger-body -";
+  echo '{\"id\": 7}' | flowexpr run flow.json --trigger-body -
+  flowexpr run flow.json --mocks mocks.json --html run.html";
+pub(super) const VIEW: &str = "\
+Examples:
+  flowexpr run examples/reconciliation/flow.json --demo-server --out run.json
+  flowexpr view run.json --flow examples/reconciliation/flow.json -o run.html
+  flowexpr view run.json
+  flowexpr view service-run.json service-actions.json --flow workflow.json";
 pub(super) const HTTP: &str = "\
 Examples:
   flowexpr http action.json --context run.json --dry-run

@@ -27,6 +27,7 @@ pub mod connector;
 pub mod repl;
 pub mod run;
 mod test;
+mod view;
 
 /// The expression language of Power Automate and Azure Logic Apps, offline.
 #[derive(Debug, clap::Parser)]
@@ -134,6 +135,10 @@ enum Command {
     /// definition, its parameters or the mocks are not valid.
     #[command(after_help = examples::RUN)]
     Run(run::RunArgs),
+    /// Write one self-contained HTML page of a run: the actions as a graph laid out like the
+    /// designer, each with its status, duration, attempts, inputs and outputs.
+    #[command(after_help = examples::VIEW)]
+    View(view::ViewArgs),
     /// Run Http actions: render, send with retries, polling and paging, print the record.
     #[command(after_help = examples::HTTP)]
     Http(http::HttpArgs),
@@ -254,6 +259,7 @@ fn run(cli: Cli, out: &Output) -> Result<(), Failure> {
         }
         Command::Check { files, format } => check::run(out, &files, format),
         Command::Run(args) => run::run(args, out),
+        Command::View(args) => view::run(args, out),
         Command::Test(args) => test::run(args, out),
         Command::Functions { category, json } => list_functions(out, category.as_deref(), json),
         Command::Connector { command } => connector::run(command, out),

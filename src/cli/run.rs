@@ -64,6 +64,10 @@ pub struct RunArgs {
     /// sent, if one ran.
     #[arg(long, value_name = "FILE")]
     out: Option<String>,
+    /// Also write the run as a self-contained HTML page (what `flowexpr view` draws); `-`
+    /// for standard output.
+    #[arg(long, value_name = "FILE.html")]
+    html: Option<PathBuf>,
     /// Start the built-in demo API on 127.0.0.1 and point the flow's apiBaseUrl, clientId,
     /// clientSecret and crmApiKey parameters at it (for examples/reconciliation).
     #[arg(long)]
@@ -196,6 +200,11 @@ pub(crate) fn run(args: RunArgs, out: &Output) -> Result<(), Failure> {
         Some(path) => out
             .write_json_file(Path::new(path), &record)
             .map_err(|e| Failure::Usage(format!("cannot write the run record {path}: {e}")))?,
+    }
+    if let Some(path) = &args.html {
+        let records = runs.iter().map(|r| r.record.clone()).collect();
+        let page = crate::view::RunPage::new(records).with_workflow(&flow);
+        super::view::write_page(out, path, &page.html(), "run view")?;
     }
     let not_succeeded: Vec<String> = runs
         .iter()

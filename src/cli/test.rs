@@ -35,6 +35,10 @@ pub struct TestArgs {
     /// Record the observed action outputs as the snapshots of cases that ask for them.
     #[arg(long)]
     update: bool,
+    /// Write a self-contained HTML report to this file: every case, each with the view of
+    /// its run; `-` for standard output.
+    #[arg(long, value_name = "FILE.html")]
+    html: Option<PathBuf>,
     /// How results are printed: text lines, or one JSON object per case (JSON Lines).
     #[arg(long, value_enum, default_value = "text")]
     format: TestFormat,
@@ -64,7 +68,11 @@ pub(super) fn run(args: TestArgs, out: &Output) -> Result<(), Failure> {
     }
     let started = Instant::now();
     let junit_to_stdout = args.junit.as_deref().is_some_and(super::input::is_stdin);
-    let stream = if junit_to_stdout { Stream::Stderr } else { Stream::Stdout };
+    let html_to_stdout = args.html.as_deref().is_some_and(super::input::is_stdin);
+    if junit_to_stdout && html_to_stdout {
+        return Err(Failure::Usage("--junit - and --html - cannot both take standard output".into()));
+    }
+    let stream = if junit_to_stdout || html_to_stdout { Stream::Stderr } else { Stream::Stdout };
     let terminal = out.is_terminal(stream);
     let reporter = Reporter {
         format: args.format,
@@ -74,7 +82,12 @@ pub(super) fn run(args: TestArgs, out: &Output) -> Result<(), Failure> {
         progress: terminal && args.format == TestFormat::Text,
         state: Mutex::new(Progress::default()),
     };
-    let options = TestOptions { filter: args.filter, jobs: args.jobs, update: args.update };
+    let options = TestOptions {
+        filter: args.filter,
+        jobs: args.jobs,
+        update: args.update,
+        keep_runs: args.html.is_some(),
+    };
     let report = |event: TestEvent<'_>| reporter.event(event);
     let mut outcomes = run_files_with(&plan.files, &options, &report);
     for export in &plan.smoke {
@@ -87,11 +100,22 @@ pub(super) fn run(args: TestArgs, out: &Output) -> Result<(), Failure> {
     if let Some(path) = &args.junit {
         super::input::write_output(out, path, &junit::write(&suites(&outcomes)), "JUnit report")?;
     }
+    if let Some(path) = &args.html {
+        let mut report = crate::view::TestReport::new(report_title(&paths));
+        outcomes.iter().for_each(|o| report.add(o));
+        super::view::write_page(out, path, &report.html(), "test report")?;
+    }
     if failed > 0 {
         Err(Failure::Failed(format!("{failed} test case{} failed", plural(failed))))
     } else {
         Ok(())
     }
+}
+
+/// The report's title: what was tested.
+fn report_title(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    format!("flowexpr test {}", names.join(" "))
 }
 
 fn plural(n: usize) -> &'static str {

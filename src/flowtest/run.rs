@@ -25,6 +25,9 @@ pub struct TestOptions {
     pub jobs: usize,
     /// Record the observed outputs as the snapshots of cases that ask for snapshots.
     pub update: bool,
+    /// Keep each case's run (its record and flow) in [`CaseOutcome::run`], for reports that
+    /// draw the runs (`flowexpr test --html`).
+    pub keep_runs: bool,
 }
 
 /// The result of one case.
@@ -43,6 +46,26 @@ pub struct CaseOutcome {
     /// The secrets of the case's run (secure parameters, credentials, tokens): whoever
     /// prints about the case redacts with them too.
     pub secrets: crate::runtime::Redactor,
+    /// The run, when [`TestOptions::keep_runs`] asked for it and the run started.
+    pub run: Option<CaseRun>,
+}
+
+/// A case's run, kept for reports.
+#[derive(Clone)]
+pub struct CaseRun {
+    /// The flow, as the test file names it (with the flow's name when the file or folder
+    /// holds several): the key a coverage overlay of the report is given under.
+    pub flow: String,
+    /// The flow that ran.
+    pub workflow: Arc<Workflow>,
+    /// The run record (secrets redacted).
+    pub record: Value,
+}
+
+impl std::fmt::Debug for CaseRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseRun").field("flow", &self.flow).finish_non_exhaustive()
+    }
 }
 
 impl CaseOutcome {
@@ -159,6 +182,7 @@ pub fn run_files_with(
                 failures: vec![format!("{e:#}")],
                 secrets: crate::runtime::Redactor::new(),
                 notes: Vec::new(),
+                run: None,
             }),
         }
     }
@@ -196,7 +220,7 @@ pub fn run_files_with(
                 let (file, flows, bindings) = &loaded[job.file];
                 let case = &file.cases[job.case];
                 let flow = &flows[job.flow];
-                let mut outcome = run_case(file, flow, bindings, case, &snapshots[job.file], options.update);
+                let mut outcome = run_case(file, flow, bindings, case, &snapshots[job.file], options);
                 if flows.len() > 1 {
                     outcome.name = format!("{} › {}", flow.label, outcome.name);
                 }
@@ -217,6 +241,7 @@ pub fn run_files_with(
                         failures: vec![e.to_string()],
                         notes: Vec::new(),
                         secrets: crate::runtime::Redactor::new(),
+                        run: None,
                     };
                     report(TestEvent::Finished(&outcome));
                     outcomes.push(outcome);
@@ -232,6 +257,8 @@ pub fn run_files_with(
 /// One flow a test file's cases run against: compiled, with what its export supplies.
 struct FlowUnderTest {
     label: String,
+    /// The flow as the test file names it, for [`CaseRun::flow`].
+    key: String,
     name: String,
     workflow: Arc<Workflow>,
     export: crate::project::run::Environment,
@@ -257,14 +284,21 @@ fn flows_under_test(file: &TestFile) -> Result<(Vec<FlowUnderTest>, Option<Arc<B
         Some(name) => vec![project.flow(Some(name)).map_err(cannot)?],
         None => project.flows.iter().collect(),
     };
+    let several = chosen.len() > 1;
     let flows = chosen
         .into_iter()
         .map(|flow| {
+            let key = if several {
+                format!("{} › {}", file.flow.display(), flow.label())
+            } else {
+                file.flow.display().to_string()
+            };
             let workflow = flow.workflow().map_err(|e| {
                 Error::new(ErrorKind::Definition, format!("the flow {} cannot be loaded: {e}", flow.file))
             })?;
             Ok(FlowUnderTest {
                 label: flow.label(),
+                key,
                 name: flow.name.clone(),
                 workflow: Arc::new(workflow),
                 export: crate::project::run::Environment::new(&project, flow),
@@ -325,7 +359,7 @@ fn run_case(
     bindings: &Option<Arc<Bindings>>,
     case: &Case,
     snapshots: &Mutex<BTreeMap<String, Value>>,
-    update: bool,
+    options: &TestOptions,
 ) -> CaseOutcome {
     let started = Instant::now();
     // The export's secrets and the values given for secure parameters, for an error before
@@ -336,12 +370,20 @@ fn run_case(
             secrets.add_value(given);
         }
     }
+    let mut run = None;
     let failures = match execute(file, flow, bindings, case) {
         Err(e) => vec![format!("the run could not start: {e}")],
         Ok(finished) => {
             secrets.merge(&finished.secrets);
+            if options.keep_runs {
+                run = Some(CaseRun {
+                    flow: flow.key.clone(),
+                    workflow: Arc::clone(&flow.workflow),
+                    record: finished.record.clone(),
+                });
+            }
             let mut failures = check(case, &finished);
-            failures.extend(check_snapshot(case, &finished, snapshots, update));
+            failures.extend(check_snapshot(case, &finished, snapshots, options.update));
             if !failures.is_empty() {
                 failures.extend(failed_actions(&finished));
                 if let Some(e) = &finished.error {
@@ -359,6 +401,7 @@ fn run_case(
         failures,
         notes: Vec::new(),
         secrets,
+        run,
     }
 }
 

@@ -129,6 +129,7 @@ pub fn smoke_cases_with(
                 failures: vec![format!("the export does not load: {e:#}")],
                 notes: Vec::new(),
                 secrets: crate::runtime::Redactor::new(),
+                run: None,
             };
             report(TestEvent::Planned { cases: 1 });
             report(TestEvent::Finished(&outcome));
@@ -158,6 +159,7 @@ pub fn smoke_cases_with(
                 failures,
                 notes,
                 secrets,
+                run: None,
             };
             report(TestEvent::Finished(&outcome));
             outcome

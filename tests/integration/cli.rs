@@ -315,6 +315,7 @@ fn every_subcommand_help_has_examples() {
         &["check"],
         &["test"],
         &["run"],
+        &["view"],
         &["http"],
         &["functions"],
         &["completions"],

@@ -187,7 +187,7 @@ fn a_127_deep_output_stays_readable_from_the_run_record() {
     // An Until loop wraps a variable in one more array per iteration (SetVariable's outputs
     // hold it two levels down, so a variable reaches 126), then a Compose wraps it to the
     // depth the runner keeps (128): the record holds it inside its own levels, and
-    // --context reads it back.
+    // --context and view read it back.
     const VARIABLE_DEPTH: usize = 126;
     for depth in [127usize, 128] {
         let definition = format!(
@@ -212,5 +212,11 @@ fn a_127_deep_output_stays_readable_from_the_run_record() {
             None,
         );
         assert_eq!((code, stdout.trim()), (0, (2 * depth).to_string().as_str()), "{stderr}");
+        // The run's page reads it too.
+        let page = record.with_file_name(format!("deep{depth}.html"));
+        let (code, _, stderr) =
+            flowexpr(&["view", &record.to_string_lossy(), "-o", &page.to_string_lossy()], None);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(std::fs::read_to_string(&page).is_ok_and(|html| html.contains("Deep")), "{stderr}");
     }
 }

@@ -5,6 +5,7 @@
 // the library and the command line.
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)]
 
+mod browser;
 mod check;
 mod cli;
 mod conformance;
@@ -35,6 +36,7 @@ mod repl_pty;
 mod schemas;
 mod secrets;
 mod semantics;
+mod view;
 mod workflow;
 mod workflow_cli;
 mod workflow_e2e;

@@ -56,9 +56,24 @@ fn forms(secret: &str) -> Vec<String> {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
         base64::engine::general_purpose::STANDARD.encode(format!("svc:{secret}")),
         base64::engine::general_purpose::STANDARD.encode(format!("ann:{secret}")),
+        // HTML-safe JSON, as a page's script data (and System.Text.Json) writes it.
+        html_safe_json(&json),
     ];
     out.sort();
     out.dedup();
+    out
+}
+
+/// The JSON string's text with `<`, `>`, `&`, `'` and `+` as `\u` escapes.
+fn html_safe_json(json: &str) -> String {
+    let inner = json.get(1..json.len().saturating_sub(1)).unwrap_or_default();
+    let mut out = String::new();
+    for c in inner.chars() {
+        match c {
+            '<' | '>' | '&' | '\'' | '+' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
     out
 }
 
@@ -221,12 +236,17 @@ fn run_outputs_hide_every_form_of_every_secret() {
             "0.001",
             "--out",
             &record.to_string_lossy(),
+            "--html",
+            "run.html",
         ],
         &dir.0,
         None,
     );
     assert_eq!(code, 1, "the Terminate fails the run:\n{all}");
     assert!(all.contains("Bad: [redacted]"), "{all}");
+    let page = std::fs::read_to_string(dir.0.join("run.html")).unwrap_or_default();
+    assert!(page.contains("Echo_Token") && page.contains("[redacted]"), "{page}");
+    assert_clean("run --html", &page);
     assert_clean("run stderr", &all);
     let written = std::fs::read_to_string(&record).unwrap_or_default();
     // The echo server really sent the secrets back: the record says so, redacted.
@@ -257,6 +277,16 @@ fn run_outputs_hide_every_form_of_every_secret() {
     );
     assert_eq!(code, 0, "{all}");
     assert_clean("eval of the record", &all);
+    // And the page of the record, laid out against the flow.
+    let (code, all) = flowexpr(
+        &["view", &record.to_string_lossy(), "--flow", &flow.to_string_lossy(), "-o", "view.html"],
+        &dir.0,
+        None,
+    );
+    assert_eq!(code, 0, "{all}");
+    let page = std::fs::read_to_string(dir.0.join("view.html")).unwrap_or_default();
+    assert!(page.contains("Echo_Key"), "{page}");
+    assert_clean("view of the record", &page);
 }
 
 #[test]
@@ -278,10 +308,14 @@ fn flow_tests_text_and_junit_hide_them() {
     });
     dir.file("secrets.flowtest.json", &test.to_string());
     let junit = dir.0.join("junit.xml");
-    let (code, all) = flowexpr(&["test", ".", "--junit", &junit.to_string_lossy()], &dir.0, None);
+    let (code, all) =
+        flowexpr(&["test", ".", "--junit", &junit.to_string_lossy(), "--html", "report.html"], &dir.0, None);
     assert_eq!(code, 1, "{all}");
     assert!(all.contains("FAIL") && all.contains("no mock answers POST"), "{all}");
     assert_clean("test text", &all);
+    let page = std::fs::read_to_string(dir.0.join("report.html")).unwrap_or_default();
+    assert!(page.contains("fails on purpose"), "{page}");
+    assert_clean("test --html", &page);
     let report = std::fs::read_to_string(&junit).unwrap_or_default();
     assert!(report.contains("<failure"), "{report}");
     assert_clean("test --junit", &report);

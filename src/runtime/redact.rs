@@ -117,7 +117,8 @@ fn lower_hex_escapes(encoded: &str) -> String {
 }
 
 /// The secret inside a JSON string: as serde and the service write it, with `/` escaped
-/// (PHP, .NET's older writers), and with everything beyond ASCII as `\uXXXX` (Python's).
+/// (PHP, .NET's older writers), with everything beyond ASCII as `\uXXXX` (Python's), and
+/// HTML-safe (System.Text.Json's default, a page's script data).
 fn json_escapes(secret: &str) -> Vec<String> {
     let plain = serde_json::to_string(secret).unwrap_or_default();
     let plain = plain.get(1..plain.len().saturating_sub(1)).unwrap_or_default().to_string();
@@ -133,8 +134,40 @@ fn json_escapes(secret: &str) -> Vec<String> {
             }
         }
     }
-    let ascii_upper = ascii.replace("\\u", "\u{0}").to_ascii_uppercase().replace('\u{0}', "\\u");
-    vec![plain, slashes, ascii, ascii_upper]
+    let ascii_upper = upper_hex_escapes(&ascii);
+    // HTML-safe JSON: `<`, `>`, `&`, `'` and `+` as `\u` escapes, as .NET's System.Text.Json
+    // writes them by default (upper-case hex) and as a page's inline script data does.
+    let mut html_safe = String::new();
+    for c in ascii.chars() {
+        match c {
+            '<' | '>' | '&' | '\'' | '+' => html_safe.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => html_safe.push(c),
+        }
+    }
+    let html_safe_upper = upper_hex_escapes(&html_safe);
+    vec![plain, slashes, ascii, ascii_upper, html_safe, html_safe_upper]
+}
+
+/// JSON text with the hex digits of its `\uXXXX` escapes in upper case (and nothing else:
+/// `\\u` is an escaped backslash before a `u`).
+fn upper_hex_escapes(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut chars = json.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '\\' {
+            continue;
+        }
+        match chars.next() {
+            Some('u') => {
+                out.push('u');
+                out.extend(chars.by_ref().take(4).map(|h| h.to_ascii_uppercase()));
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
 }
 
 /// Base64 and base64url of the bytes, padded and not, and the stable middle of their
@@ -551,6 +584,28 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode("s3cr3t/+key");
         assert_eq!(r.redact_text(&format!("Basic {b64}")), "Basic [redacted]");
         assert_eq!(r.redact_text("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn json_escapes_as_other_writers_write_them() {
+        // (written form, what a JSON writer made of the secret `a<b>&c'+é\u`)
+        let mut r = Redactor::new();
+        r.add("a<b>&c'+é\\u");
+        for written in [
+            r#"a<b>&c'+é\\u"#,                               // serde, the service
+            r#"a<b>&c'+\u00e9\\u"#,                          // Python's ensure_ascii
+            r#"a<b>&c'+\u00E9\\u"#,                          // the same, upper-case hex
+            r#"a\u003cb\u003e\u0026c\u0027\u002b\u00e9\\u"#, // a page's script data
+            r#"a\u003Cb\u003E\u0026c\u0027\u002B\u00E9\\u"#, // System.Text.Json's default
+        ] {
+            assert_eq!(
+                r.redact_text(&format!("{{\"k\": \"{written}\"}}")),
+                "{\"k\": \"[redacted]\"}",
+                "{written}"
+            );
+        }
+        // Upper-casing touches the escapes' hex digits only: the secret's own letters stay.
+        assert_eq!(upper_hex_escapes(r#"ab\u00e9\\uxyz"#), r#"ab\u00E9\\uxyz"#);
     }
 
     #[test]
